@@ -1,0 +1,127 @@
+"""What a user's grid covers: the one source of access answers for every app.
+
+Rights are django-guardian permissions on grid cells only:
+- `grids.manage_cell` on a cell covers that cell and its whole subtree. It is granted to
+  whoever currently holds a managing role there (see `services.cell_permissions_sync`);
+  the holder of the level-1 cell is therefore the school leader and covers the school.
+- `grids.administer_grid` on a school's level-1 cell makes the user that school's admin:
+  they see the whole grid and may change cells, people and assignments.
+
+"Everything under my cells" is a single query on mptt's tree_id/lft/rght against the
+permission rows, never a permission row per object. Other apps build their
+`permissions.py` on `covered_cells`, `covers` and `person_of`.
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from .models import Assignment, GridCell, GridCellUserObjectPermission, Person, School
+
+MANAGE = "manage_cell"
+ADMINISTER = "administer_grid"
+
+_UNSET = object()
+
+
+def person_of(user) -> Person | None:
+    """The grid person behind a login, remembered on the user object for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    cached = getattr(user, "_grid_person", _UNSET)
+    if cached is _UNSET:
+        cached = Person.objects.select_related("school").filter(user=user).first()
+        user._grid_person = cached
+    return cached
+
+
+def _rights(user, codename: str) -> QuerySet:
+    return GridCellUserObjectPermission.objects.filter(
+        user=user, permission__codename=codename, permission__content_type__app_label="grids"
+    )
+
+
+def _rights_above(user, codename: str, cell_ref="") -> QuerySet:
+    """The user's `codename` rows on `cell_ref` (an OuterRef prefix) or one of its ancestors."""
+    prefix = cell_ref
+    return _rights(user, codename).filter(
+        content_object__tree_id=OuterRef(f"{prefix}tree_id"),
+        content_object__lft__lte=OuterRef(f"{prefix}lft"),
+        content_object__rght__gte=OuterRef(f"{prefix}rght"),
+    )
+
+
+def _is_real_user(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def covered_cells(user) -> QuerySet[GridCell]:
+    """Cells the user manages: every cell under a cell they hold `manage_cell` on."""
+    if not _is_real_user(user):
+        return GridCell.objects.none()
+    return GridCell.objects.filter(Exists(_rights_above(user, MANAGE)))
+
+
+def cell_filter(user, cell_path: str) -> Q:
+    """A Q for another model's rows whose cell (at `cell_path`, e.g. "cell") the user covers.
+
+    Hazards and checks use it: `Hazard.objects.filter(cell_filter(user, "cell"))`.
+    """
+    if not _is_real_user(user):
+        return Q(pk__in=[])
+    return Q(Exists(_rights_above(user, MANAGE, cell_ref=f"{cell_path}__")))
+
+
+def covers(user, cell: GridCell) -> bool:
+    """Whether the user manages `cell` (it lies in the subtree of one of their cells)."""
+    if not _is_real_user(user):
+        return False
+    return (
+        _rights(user, MANAGE)
+        .filter(
+            content_object__tree_id=cell.tree_id,
+            content_object__lft__lte=cell.lft,
+            content_object__rght__gte=cell.rght,
+        )
+        .exists()
+    )
+
+
+def assigned_cells(user, on=None) -> QuerySet[GridCell]:
+    """Cells where the user's person currently holds any role."""
+    if not _is_real_user(user):
+        return GridCell.objects.none()
+    return GridCell.objects.filter(
+        Exists(Assignment.objects.current(on).filter(cell=OuterRef("pk"), person__user=user))
+    )
+
+
+def administered_schools(user) -> QuerySet[School]:
+    if not _is_real_user(user):
+        return School.objects.none()
+    return School.objects.filter(
+        Exists(_rights(user, ADMINISTER).filter(content_object__school=OuterRef("pk")))
+    )
+
+
+def is_school_admin(user, school: School | int) -> bool:
+    if not _is_real_user(user):
+        return False
+    school_id = school.pk if isinstance(school, School) else school
+    return _rights(user, ADMINISTER).filter(content_object__school_id=school_id).exists()
+
+
+def is_school_leader(user, school: School) -> bool:
+    """Whether the user manages the school's level-1 cell."""
+    root = GridCell.objects.filter(school=school, parent=None).first()
+    return root is not None and covers(user, root)
+
+
+def visible_cells(user) -> QuerySet[GridCell]:
+    """Cells the user may look at: what they cover, where they hold a role, and for a
+    school admin the whole school. One query."""
+    if not _is_real_user(user):
+        return GridCell.objects.none()
+    mine = Assignment.objects.current().filter(cell=OuterRef("pk"), person__user=user)
+    administered = _rights(user, ADMINISTER).filter(content_object__school=OuterRef("school"))
+    return GridCell.objects.filter(
+        Exists(_rights_above(user, MANAGE)) | Exists(mine) | Exists(administered)
+    )

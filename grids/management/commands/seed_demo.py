@@ -1,0 +1,87 @@
+import json
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from grids import services
+from grids.models import Person, School
+
+DEMO_FILE = Path(__file__).resolve().parents[2] / "data" / "demo_schools.json"
+
+
+class Command(BaseCommand):
+    help = "Load the demo schools (grid, people, logins). A school already present is left alone."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--file", default=str(DEMO_FILE), help="Demo data (JSON).")
+
+    def handle(self, *args, file, **options):
+        data = json.loads(Path(file).read_text(encoding="utf-8"))
+        for school_data in data["schools"]:
+            if School.objects.filter(code=school_data["code"]).exists():
+                self.stdout.write(f"{school_data['code']}: already loaded, left as it is")
+                continue
+            school = self._load_school(school_data, data["password"])
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"{school.code}: {school.cells.count()} cells, {school.people.count()} people"
+                )
+            )
+
+    @transaction.atomic
+    def _load_school(self, data, password) -> School:
+        school = School.objects.create(
+            code=data["code"], name=data["name"], address=data["address"]
+        )
+        roles = {role.code: role for role in services.roles_seed_defaults(school)}
+        users = {}
+        people = {}
+        for entry in data["people"]:
+            login = entry.get("login")
+            user = None
+            if login:
+                user = get_user_model().objects.create_user(
+                    username=login, password=password, first_name=entry["name"]
+                )
+                users[login] = user
+            people[entry["code"]] = Person.objects.create(
+                school=school,
+                user=user,
+                code=entry["code"],
+                name=entry["name"],
+                phone=entry["phone"],
+                title=entry["title"],
+                department=entry["department"],
+                kind=entry["kind"],
+            )
+        # Assignments began with the school year, so the history has a sensible start.
+        today = timezone.localdate()
+        start = today.replace(month=9, day=1)
+        if start > today:
+            start = start.replace(year=today.year - 1)
+        self._load_cell(school, None, data["cells"], roles, people, start)
+        for login in data["admins"]:
+            services.school_admin_grant(user=users[login], school=school)
+        return school
+
+    def _load_cell(self, school, parent, data, roles, people, start):
+        cell = services.cell_create(
+            school=school,
+            parent=parent,
+            code=data["code"],
+            name=data["name"],
+            scope=data["scope"],
+            carve=data["carve"],
+            description=data.get("description", ""),
+            spot=data.get("spot", ""),
+            duties=data.get("duties", ""),
+        )
+        for held in data["people"]:
+            services.assignment_start(
+                cell=cell, person=people[held["person"]], role=roles[held["role"]], valid_from=start
+            )
+        for child in data.get("children", []):
+            self._load_cell(school, cell, child, roles, people, start)

@@ -1,0 +1,139 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from . import access, selectors, services
+from .coverage import grid_problems
+from .forms import EndAssignmentForm, ReassignForm
+from .models import Assignment
+from .permissions import (
+    can_administer,
+    can_view_coverage,
+    get_administered_cell_or_404,
+    get_visible_cell_or_404,
+    viewer_school_or_404,
+)
+
+
+@login_required
+def home(request):
+    person = access.person_of(request.user)
+    context = {"person": person}
+    if person is not None:
+        context["assignments"] = (
+            Assignment.objects.current()
+            .filter(person=person)
+            .select_related("cell", "role")
+            .order_by("cell__tree_id", "cell__lft")
+        )
+        context["covered_count"] = access.covered_cells(request.user).count()
+        context["is_admin"] = can_administer(request.user, person.school)
+        if can_view_coverage(request.user, person.school):
+            context["problems"] = grid_problems(person.school)
+    return render(request, "grids/home.html", context)
+
+
+@login_required
+def tree(request):
+    forest = selectors.visible_forest(request.user)
+    return render(request, "grids/tree.html", {"forest": forest})
+
+
+@login_required
+def cell_detail(request, pk):
+    cell = get_visible_cell_or_404(request.user, pk)
+    by_cell = selectors.current_assignments_by_cell([cell.pk])
+    context = {
+        "cell": cell,
+        "ancestors": cell.get_ancestors(),
+        "children": cell.get_children(),
+        "current": by_cell.get(cell.pk, []),
+        "history": selectors.cell_history(cell),
+        "manages": access.covers(request.user, cell),
+        "is_admin": can_administer(request.user, cell.school),
+    }
+    return render(request, "grids/cell_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reassign(request, pk):
+    cell = get_administered_cell_or_404(request.user, pk)
+    form = ReassignForm(request.POST or None, cell=cell)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assignment_replace(
+                cell=cell,
+                role=form.cleaned_data["role"],
+                person=form.cleaned_data["person"],
+                on=form.cleaned_data["valid_from"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("%(person)s now holds %(role)s in %(cell)s.")
+                % {
+                    "person": form.cleaned_data["person"].name,
+                    "role": form.cleaned_data["role"].name,
+                    "cell": cell.name,
+                },
+            )
+            return redirect("grids:cell", pk=cell.pk)
+    current = selectors.current_assignments_by_cell([cell.pk]).get(cell.pk, [])
+    return render(request, "grids/reassign.html", {"cell": cell, "form": form, "current": current})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def end_assignment(request, pk):
+    assignment = get_object_or_404(
+        Assignment.objects.select_related("cell__school", "person", "role"), pk=pk
+    )
+    cell = get_administered_cell_or_404(request.user, assignment.cell_id)
+    form = EndAssignmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assignment_end(
+                assignment=assignment,
+                on=form.cleaned_data["valid_to"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("The assignment of %(person)s has ended.") % {"person": assignment.person.name},
+            )
+            return redirect("grids:cell", pk=cell.pk)
+    return render(
+        request, "grids/end_assignment.html", {"cell": cell, "assignment": assignment, "form": form}
+    )
+
+
+@login_required
+def coverage(request):
+    school = viewer_school_or_404(request.user)
+    if not can_view_coverage(request.user, school):
+        raise Http404
+    problems = grid_problems(school)
+    return render(
+        request,
+        "grids/coverage.html",
+        {
+            "school": school,
+            "problems": problems,
+            "gaps": [p for p in problems if p.is_gap],
+            "broken": [p for p in problems if not p.is_gap],
+            "cell_count": school.cells.count(),
+        },
+    )

@@ -1,0 +1,196 @@
+"""Shared fixtures: the personas on a small two-school grid, and service requirements.
+
+Tests that need PostgreSQL, Redis or Chromium skip with a reason where those are absent;
+with GRIDSAFETY_REQUIRE_SERVICES=1 (CI) such a skip fails instead.
+"""
+
+import datetime
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from grids import services
+from grids.models import Carve, GridCell, PersonKind, Role, School, Scope
+
+from .factories import PersonFactory, SchoolFactory, UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
+# there unless told that this is deliberate.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+START = datetime.date(2026, 9, 1)
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip when a service is absent on this machine; fail when CI demands every service."""
+    if condition:
+        return
+    if os.environ.get("GRIDSAFETY_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"required service missing: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    # Tests speak plain HTTP and read static files from the source tree.
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_AUTOREFRESH = True
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class Grid:
+    """One school's tree with a persona per role, and a second school to prove isolation.
+
+    school "north":
+      root (L1, principal)
+      +- teaching (L2, manager)
+      |  +- grade1 (L3, grade head)
+      |     +- class1 (L4, teacher)          +- class2 (L4, teacher2)
+      +- logistics (L2, logistics head)
+      |  +- general (L3, office)
+      |  |  +- canteen (L4, cook)
+      |  +- security (L3, security head)
+      |     +- gate (L4, guard)
+      +- outside (L2 outside, liaison head)
+         +- village (L3 outside, liaison head)
+            +- road (L4 outside: teacher as liaison, villager, parent)
+    school "south": root (L1, outsider) +- south_class (L4 path through L2, L3)
+    """
+
+    school: School
+    other_school: School
+    roles: dict
+    cells: dict
+    users: dict
+    people: dict
+
+    def role(self, code, school=None) -> Role:
+        return (school or self.school).roles.get(code=code)
+
+
+def _cell(school, parent, code, scope=Scope.INSIDE):
+    return services.cell_create(
+        school=school,
+        parent=parent,
+        code=code,
+        name=code.title(),
+        scope=scope,
+        carve=Carve.SPACE,
+    )
+
+
+def build_grid() -> Grid:
+    school = SchoolFactory(code="north", name="North Primary")
+    other = SchoolFactory(code="south", name="South Primary")
+    roles = {r.code: r for r in services.roles_seed_defaults(school)}
+    other_roles = {r.code: r for r in services.roles_seed_defaults(other)}
+    cells, users, people = {}, {}, {}
+
+    def person(key, school_=school, login=True, kind=PersonKind.STAFF):
+        user = UserFactory(username=key) if login else None
+        people[key] = PersonFactory(school=school_, user=user, name=key.title(), kind=kind)
+        if user:
+            users[key] = user
+        return people[key]
+
+    def hold(cell_key, person_key, role_code="manager", role_map=roles):
+        services.assignment_start(
+            cell=cells[cell_key],
+            person=people[person_key],
+            role=role_map[role_code],
+            valid_from=START,
+        )
+
+    for key in ["principal", "manager", "office", "teacher", "guard", "admin"]:
+        person(key)
+    person("villager", kind=PersonKind.OUTSIDE)
+    person("parent", login=False, kind=PersonKind.OUTSIDE)
+    for key in [
+        "grade_head",
+        "teacher2",
+        "logistics_head",
+        "cook",
+        "security_head",
+        "liaison_head",
+    ]:
+        person(key, login=key == "teacher2")
+
+    cells["root"] = _cell(school, None, "root")
+    cells["teaching"] = _cell(school, cells["root"], "teaching")
+    cells["grade1"] = _cell(school, cells["teaching"], "grade1")
+    cells["class1"] = _cell(school, cells["grade1"], "class1")
+    cells["class2"] = _cell(school, cells["grade1"], "class2")
+    cells["logistics"] = _cell(school, cells["root"], "logistics")
+    cells["general"] = _cell(school, cells["logistics"], "general")
+    cells["canteen"] = _cell(school, cells["general"], "canteen")
+    cells["security"] = _cell(school, cells["logistics"], "security")
+    cells["gate"] = _cell(school, cells["security"], "gate")
+    cells["outside"] = _cell(school, cells["root"], "outside", Scope.OUTSIDE)
+    cells["village"] = _cell(school, cells["outside"], "village", Scope.OUTSIDE)
+    cells["road"] = _cell(school, cells["village"], "road", Scope.OUTSIDE)
+
+    hold("root", "principal")
+    hold("root", "admin", "member")
+    hold("teaching", "manager")
+    hold("grade1", "grade_head")
+    hold("class1", "teacher")
+    hold("class2", "teacher2")
+    hold("logistics", "logistics_head")
+    hold("general", "office")
+    hold("canteen", "cook")
+    hold("security", "security_head")
+    hold("gate", "guard")
+    hold("outside", "liaison_head")
+    hold("village", "liaison_head")
+    hold("road", "teacher", "liaison-teacher")
+    hold("road", "villager", "community-worker")
+    hold("road", "parent", "parent-volunteer")
+    services.school_admin_grant(user=users["admin"], school=school)
+
+    person("outsider", school_=other)
+    person("south_teacher", school_=other)
+    for key, parent in [
+        ("south_root", None),
+        ("south_l2", "south_root"),
+        ("south_l3", "south_l2"),
+        ("south_class", "south_l3"),
+    ]:
+        cells[key] = _cell(other, cells[parent] if parent else None, key)
+    hold("south_root", "outsider", role_map=other_roles)
+    hold("south_l2", "outsider", role_map=other_roles)
+    hold("south_l3", "outsider", role_map=other_roles)
+    hold("south_class", "south_teacher", role_map=other_roles)
+    services.school_admin_grant(user=users["outsider"], school=other)
+
+    for cell in cells.values():
+        cell.refresh_from_db()
+    return Grid(
+        school=school, other_school=other, roles=roles, cells=cells, users=users, people=people
+    )
+
+
+@pytest.fixture
+def grid(db) -> Grid:
+    return build_grid()
+
+
+@pytest.fixture
+def client_for(client):
+    """A test client logged in as the named persona of `grid`."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+def cell_by_code(school, code) -> GridCell:
+    return GridCell.objects.get(school=school, code=code)

@@ -1,0 +1,162 @@
+"""The access matrix: persona x action x cell inside/outside their subtree and school."""
+
+import pytest
+from django.urls import reverse
+
+from grids import access
+
+NORTH = {"root", "teaching", "class1", "class2", "canteen", "gate", "road"}
+SOUTH = {"south_root", "south_class"}
+ALL = NORTH | SOUTH
+
+# Cells each persona manages (its subtree): the right to act on what happens there.
+COVERS = {
+    "principal": NORTH,
+    "manager": {"teaching", "class1", "class2"},
+    "office": {"canteen"},
+    "teacher": {"class1", "road"},  # the class, and the outside cell they are liaison for
+    "guard": {"gate"},
+    "villager": set(),
+    "admin": set(),
+    "outsider": SOUTH,
+}
+# Cells each persona may open: what they cover, where they hold a post, and for a
+# school admin the whole school.
+VIEWS = {
+    **COVERS,
+    "villager": {"road"},
+    "admin": NORTH,
+}
+# Changing people is for the school admin only.
+ADMINISTERS = {persona: set() for persona in COVERS} | {"admin": NORTH, "outsider": SOUTH}
+
+MATRIX = [(persona, cell) for persona in COVERS for cell in sorted(ALL)]
+
+
+@pytest.mark.parametrize(("persona", "cell"), MATRIX)
+def test_covers_follows_the_subtree(grid, persona, cell):
+    user = grid.users[persona]
+    expected = cell in COVERS[persona]
+    assert access.covers(user, grid.cells[cell]) is expected
+    assert access.covered_cells(user).filter(pk=grid.cells[cell].pk).exists() is expected
+
+
+@pytest.mark.parametrize(("persona", "cell"), MATRIX)
+def test_cell_page_is_404_outside_reach(grid, client_for, persona, cell):
+    response = client_for(grid.users[persona]).get(
+        reverse("grids:cell", args=[grid.cells[cell].pk])
+    )
+    assert response.status_code == (200 if cell in VIEWS[persona] else 404)
+
+
+@pytest.mark.parametrize(("persona", "cell"), MATRIX)
+def test_reassign_page_is_for_the_school_admin(grid, client_for, persona, cell):
+    response = client_for(grid.users[persona]).get(
+        reverse("grids:reassign", args=[grid.cells[cell].pk])
+    )
+    assert response.status_code == (200 if cell in ADMINISTERS[persona] else 404)
+
+
+@pytest.mark.parametrize("persona", sorted(COVERS))
+def test_end_assignment_is_for_the_school_admin(grid, client_for, persona):
+    assignment = grid.cells["class2"].assignments.get()
+    client = client_for(grid.users[persona])
+    response = client.post(
+        reverse("grids:end_assignment", args=[assignment.pk]),
+        {"valid_to": "2026-10-01", "note": "transfer"},
+    )
+    assignment.refresh_from_db()
+    if persona == "admin":
+        assert response.status_code == 302
+        assert assignment.valid_to is not None
+    else:
+        assert response.status_code == 404
+        assert assignment.valid_to is None
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("principal", 200),
+        ("admin", 200),
+        ("outsider", 200),
+        ("manager", 404),
+        ("office", 404),
+        ("teacher", 404),
+        ("guard", 404),
+        ("villager", 404),
+    ],
+)
+def test_coverage_page_is_for_admins_and_the_leader(grid, client_for, persona, status):
+    response = client_for(grid.users[persona]).get(reverse("grids:coverage"))
+    assert response.status_code == status
+
+
+def test_coverage_page_shows_only_the_viewers_school(grid, client_for):
+    grid.cells["south_class"].assignments.update(valid_to="2026-10-01")
+    north = client_for(grid.users["admin"]).get(reverse("grids:coverage"))
+    assert "South_Class" not in north.content.decode()
+    south = client_for(grid.users["outsider"]).get(reverse("grids:coverage"))
+    assert "South_Class" in south.content.decode()
+
+
+@pytest.mark.parametrize("persona", sorted(COVERS))
+def test_tree_lists_exactly_the_visible_cells(grid, client_for, persona):
+    response = client_for(grid.users[persona]).get(reverse("grids:tree"))
+    shown = {code for code in ALL if f'data-cell="{grid.cells[code].code}"' in response.text}
+    assert shown == VIEWS[persona]
+
+
+def test_school_leader_and_admin(grid):
+    assert access.is_school_leader(grid.users["principal"], grid.school)
+    assert not access.is_school_leader(grid.users["manager"], grid.school)
+    assert not access.is_school_leader(grid.users["outsider"], grid.school)
+    assert access.is_school_admin(grid.users["admin"], grid.school)
+    assert not access.is_school_admin(grid.users["principal"], grid.school)
+    assert not access.is_school_admin(grid.users["outsider"], grid.school)
+    assert list(access.administered_schools(grid.users["outsider"])) == [grid.other_school]
+
+
+def test_cell_filter_scopes_rows_of_other_models(grid):
+    """Later apps filter their rows by cell with `cell_filter`; assignments stand in here."""
+    from grids.models import Assignment
+
+    rows = Assignment.objects.filter(access.cell_filter(grid.users["manager"], "cell"))
+    assert {a.cell.code for a in rows} == {"teaching", "grade1", "class1", "class2"}
+    assert not Assignment.objects.filter(access.cell_filter(grid.users["villager"], "cell"))
+
+
+def test_inactive_and_anonymous_users_see_nothing(grid):
+    from django.contrib.auth.models import AnonymousUser
+
+    principal = grid.users["principal"]
+    principal.is_active = False
+    assert not access.visible_cells(principal).exists()
+    assert not access.covers(principal, grid.cells["root"])
+    assert not access.visible_cells(AnonymousUser()).exists()
+
+
+def test_pages_require_login(client, grid):
+    for url in [
+        reverse("home"),
+        reverse("grids:tree"),
+        reverse("grids:cell", args=[grid.cells["root"].pk]),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login"))
+
+
+def test_rights_follow_a_handover(grid):
+    """When a post changes hands, the old holder loses the subtree and the new one gains it."""
+    from grids import services
+
+    services.assignment_replace(
+        cell=grid.cells["gate"],
+        role=grid.role("manager"),
+        person=grid.people["cook"].__class__.objects.get(pk=grid.people["teacher2"].pk),
+        on=grid.cells["gate"].assignments.get().valid_from.replace(month=11),
+        note="guard moved to the canteen",
+    )
+    assert not access.covers(grid.users["guard"], grid.cells["gate"])
+    assert access.covers(grid.users["teacher2"], grid.cells["gate"])
