@@ -30,9 +30,7 @@ def test_an_empty_cell_is_a_gap(grid):
 
 
 def test_a_cell_with_members_but_no_manager(grid):
-    Assignment.objects.filter(cell=grid.cells["root"], role__code="manager").update(
-        valid_to=LATER
-    )
+    Assignment.objects.filter(cell=grid.cells["root"], role__code="manager").update(valid_to=LATER)
     assert codes(grid_problems(grid.school, on=LATER)) == {("root", "no_manager")}
 
 
@@ -40,19 +38,25 @@ def test_rules_broken_by_data_written_around_the_services(grid):
     """Rows from an import or the database console are still checked."""
     start = datetime.date(2026, 9, 1)
     Assignment.objects.create(
-        cell=grid.cells["class1"], person=grid.people["cook"],
-        role=grid.role("manager"), valid_from=start,
+        cell=grid.cells["class1"],
+        person=grid.people["cook"],
+        role=grid.role("manager"),
+        valid_from=start,
     )
     Assignment.objects.create(
-        cell=grid.cells["road"], person=grid.people["cook"],
-        role=grid.role("parent-volunteer"), valid_from=start,
+        cell=grid.cells["road"],
+        person=grid.people["cook"],
+        role=grid.role("parent-volunteer"),
+        valid_from=start,
     )
     Assignment.objects.filter(cell=grid.cells["road"], role__code="community-worker").update(
         valid_to=start
     )
     Assignment.objects.create(
-        cell=grid.cells["general"], person=grid.people["cook"],
-        role=grid.role("community-worker"), valid_from=start,
+        cell=grid.cells["general"],
+        person=grid.people["cook"],
+        role=grid.role("community-worker"),
+        valid_from=start,
     )
     found = codes(grid_problems(grid.school, on=LATER))
     assert found == {
@@ -107,6 +111,6 @@ def test_tree_highlights_gaps(grid, client_for):
     Assignment.objects.filter(cell=grid.cells["gate"]).update(valid_to=datetime.date(2026, 9, 2))
     response = client_for(grid.users["principal"]).get(reverse("grids:tree"))
     html = response.content.decode()
-    gate = html[html.index('data-cell="gate"'):]
+    gate = html[html.index('data-cell="gate"') :]
     assert "is-gap" in gate[: gate.index("</li>")]
     assert html.count("is-gap") == 1

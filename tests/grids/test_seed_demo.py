@@ -23,11 +23,17 @@ def login(username):
 
 def test_demo_school_is_complete_and_idempotent(db):
     load()
-    counts = (School.objects.count(), GridCell.objects.count(), Person.objects.count(),
-              Assignment.objects.count())
+    counts = (
+        School.objects.count(),
+        GridCell.objects.count(),
+        Person.objects.count(),
+        Assignment.objects.count(),
+    )
     load()
     assert counts == (
-        School.objects.count(), GridCell.objects.count(), Person.objects.count(),
+        School.objects.count(),
+        GridCell.objects.count(),
+        Person.objects.count(),
         Assignment.objects.count(),
     )
 
@@ -49,9 +55,7 @@ def test_demo_logins_and_their_reach(db):
 
     assert access.is_school_admin(users["admin"], school)
     assert access.is_school_leader(users["principal"], school)
-    levels = {
-        name: {c.level for c in access.covered_cells(user)} for name, user in users.items()
-    }
+    levels = {name: {c.level for c in access.covered_cells(user)} for name, user in users.items()}
     assert min(levels["manager"]) == 2
     assert min(levels["office"]) == 3
     assert levels["teacher"] == {4}

@@ -43,9 +43,7 @@ def test_outside_branch_stays_outside(grid):
 
 def test_parent_from_another_school_is_refused(grid):
     with pytest.raises(ValidationError):
-        services.cell_create(
-            school=grid.school, parent=grid.cells["south_l2"], code="x", name="X"
-        )
+        services.cell_create(school=grid.school, parent=grid.cells["south_l2"], code="x", name="X")
 
 
 def test_moving_a_subtree_below_level_4_is_refused(grid):
@@ -229,6 +227,4 @@ def test_root_must_be_inside(db):
 
     school = SchoolFactory()
     with pytest.raises(ValidationError):
-        services.cell_create(
-            school=school, parent=None, code="r", name="R", scope=Scope.OUTSIDE
-        )
+        services.cell_create(school=school, parent=None, code="r", name="R", scope=Scope.OUTSIDE)
