@@ -6,7 +6,12 @@ from .models import GridCell, Person, PersonKind, Role, RoleKind
 
 
 class DateInput(forms.DateInput):
+    """The browser's date picker, which takes and gives ISO dates whatever the language."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class BootstrapForm(forms.Form):

@@ -58,6 +58,34 @@ def visible_forest(user) -> list[TreeNode]:
     return roots
 
 
+@dataclass
+class ForestSummary:
+    cells: int
+    people: int
+    gaps: int
+    problems: int
+    by_level: dict[int, int]
+
+
+def summarize(forest: list[TreeNode]) -> ForestSummary:
+    """Counts over the nodes already loaded for the tree: no further queries."""
+    nodes, stack = [], list(forest)
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        stack.extend(node.children)
+    by_level: dict[int, int] = {}
+    for node in nodes:
+        by_level[node.cell.level] = by_level.get(node.cell.level, 0) + 1
+    return ForestSummary(
+        cells=len(nodes),
+        people=len({a.person_id for node in nodes for a in node.assignments}),
+        gaps=sum(1 for node in nodes if node.is_gap),
+        problems=sum(len(node.problems) for node in nodes),
+        by_level=dict(sorted(by_level.items())),
+    )
+
+
 def _contains(outer: GridCell, inner: GridCell) -> bool:
     return outer.tree_id == inner.tree_id and outer.lft < inner.lft and inner.rght < outer.rght
 

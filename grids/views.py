@@ -40,7 +40,9 @@ def home(request):
 @login_required
 def tree(request):
     forest = selectors.visible_forest(request.user)
-    return render(request, "grids/tree.html", {"forest": forest})
+    return render(
+        request, "grids/tree.html", {"forest": forest, "summary": selectors.summarize(forest)}
+    )
 
 
 @login_required

@@ -12,15 +12,20 @@ if grep -qE "untranslated|fuzzy" <<<"$stats"; then
   echo "The catalogue has untranslated or fuzzy entries: translate them in $po."; exit 1
 fi
 
+# Regenerate into a copy of the tree's catalogue and compare, leaving the file as it was.
+saved=$(mktemp)
+cp "$po" "$saved"
 "$PY" manage.py makemessages --locale zh_Hans --no-location --no-obsolete \
   --ignore ".venv/*" --ignore "var/*" >/dev/null
-if ! git diff --quiet -I 'POT-Creation-Date' -- "$po"; then
-  git diff -I 'POT-Creation-Date' -- "$po" | head -40
-  git checkout -- "$po"
+fresh=$(mktemp)
+cp "$po" "$fresh"
+cp "$saved" "$po"
+if ! diff -q -I 'POT-Creation-Date' "$saved" "$fresh" >/dev/null; then
+  diff -u -I 'POT-Creation-Date' "$saved" "$fresh" | head -40
   echo "$po does not match the sources: run 'make messages', translate, commit."; exit 1
 fi
-git checkout -- "$po"
 
 "$PY" manage.py compilemessages --locale zh_Hans --ignore ".venv/*" >/dev/null
 git diff --exit-code --stat -- locale/ || {
-  echo "The compiled .mo is stale: run 'make messages' and commit it."; exit 1; }
+  echo "The compiled .mo differs from the committed one: run 'make messages' and commit it."
+  exit 1; }

@@ -1,0 +1,64 @@
+import os
+import shutil
+
+import pytest
+
+from ..conftest import build_grid, require
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
+DESKTOP = {"viewport": {"width": 1366, "height": 900}}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    require(
+        os.path.exists(CHROMIUM), "Debian's chromium is not installed (apt-get install chromium)"
+    )
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture
+def e2e_grid(transactional_db):
+    return build_grid()
+
+
+@pytest.fixture
+def open_as(browser, live_server):
+    """A logged-in page for a persona, on a phone or desktop viewport, failing on JS errors."""
+    contexts = []
+
+    def open_page(username, password, device=DESKTOP):
+        context = browser.new_context(locale="zh-CN", **device)
+        contexts.append(context)
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()

@@ -1,0 +1,20 @@
+"""Settings for the test suite: production settings with plain HTTP and source static files.
+
+Everything else (database, broker) still comes from the environment, so CI runs the same
+suite on PostgreSQL and Redis by setting DATABASE_URL and CELERY_BROKER_URL.
+"""
+
+from gridsafety.settings import *  # noqa: F403
+from gridsafety.settings import STORAGES
+
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 0
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
