@@ -39,13 +39,16 @@ def _rights(user, codename: str) -> QuerySet:
     )
 
 
-def _rights_above(user, codename: str, cell_ref="") -> QuerySet:
-    """The user's `codename` rows on `cell_ref` (an OuterRef prefix) or one of its ancestors."""
-    prefix = cell_ref
+def _rights_above(user, codename: str, cell_path: str = "") -> QuerySet:
+    """The user's `codename` rows on the outer query's cell or one of its ancestors.
+
+    `cell_path` leads from the outer row to its cell ("" when the outer row is a cell,
+    "cell__" for a row with a `cell` foreign key).
+    """
     return _rights(user, codename).filter(
-        content_object__tree_id=OuterRef(f"{prefix}tree_id"),
-        content_object__lft__lte=OuterRef(f"{prefix}lft"),
-        content_object__rght__gte=OuterRef(f"{prefix}rght"),
+        content_object__tree_id=OuterRef(f"{cell_path}tree_id"),
+        content_object__lft__lte=OuterRef(f"{cell_path}lft"),
+        content_object__rght__gte=OuterRef(f"{cell_path}rght"),
     )
 
 
@@ -67,7 +70,7 @@ def cell_filter(user, cell_path: str) -> Q:
     """
     if not _is_real_user(user):
         return Q(pk__in=[])
-    return Q(Exists(_rights_above(user, MANAGE, cell_ref=f"{cell_path}__")))
+    return Q(Exists(_rights_above(user, MANAGE, f"{cell_path}__")))
 
 
 def covers(user, cell: GridCell) -> bool:

@@ -64,6 +64,7 @@ class ForestSummary:
     people: int
     gaps: int
     problems: int
+    branches: int  # cells with cells below: whether expanding and collapsing means anything
     by_level: dict[int, int]
 
 
@@ -82,6 +83,7 @@ def summarize(forest: list[TreeNode]) -> ForestSummary:
         people=len({a.person_id for node in nodes for a in node.assignments}),
         gaps=sum(1 for node in nodes if node.is_gap),
         problems=sum(len(node.problems) for node in nodes),
+        branches=sum(1 for node in nodes if node.children),
         by_level=dict(sorted(by_level.items())),
     )
 

@@ -35,6 +35,7 @@ OUTSIDE_PERSON_ROLE = _("An outside grid member can only hold an outside role.")
 ALREADY_HELD = _("%(person)s already holds this role in this cell.")
 SLOT_TAKEN = _("%(person)s already holds this post from %(date)s; end that assignment first.")
 ONE_PERSON_CELL = _("A level-4 inside cell takes exactly one person; %(person)s is assigned.")
+HAS_CHILDREN = _("Move or delete the cells below this one first.")
 ALREADY_ENDED = _("This assignment has already ended.")
 END_BEFORE_START = _("An assignment cannot end before it starts (%(date)s).")
 
@@ -59,9 +60,6 @@ def cell_create(
     spot: str = "",
     duties: str = "",
 ) -> GridCell:
-    _lock_school(school)
-    if parent is not None:
-        parent.refresh_from_db()  # its tree fields may have moved since it was read
     cell = GridCell(
         school=school,
         parent=parent,
@@ -73,9 +71,28 @@ def cell_create(
         spot=spot,
         duties=duties,
     )
-    cell.full_clean(exclude=["lft", "rght", "tree_id", "depth"])  # the tree rules: GridCell.clean
+    return cell_save(cell)
+
+
+@transaction.atomic
+def cell_save(cell: GridCell) -> GridCell:
+    """Create, edit or move a cell under the school's lock, after the tree's rules."""
+    _lock_school(cell.school)
+    if cell.parent is not None:
+        cell.parent.refresh_from_db()  # its tree fields may have moved since it was read
+    cell.full_clean(exclude=["lft", "rght", "tree_id", "depth"])  # rules: GridCell.clean
     cell.save()
     return cell
+
+
+@transaction.atomic
+def cell_delete(cell: GridCell) -> None:
+    """Delete a cell that never had anyone (history is protected) and has no cells below."""
+    _lock_school(cell.school)
+    cell.refresh_from_db()
+    if not cell.is_leaf_node():
+        raise ValidationError(HAS_CHILDREN)
+    cell.delete()
 
 
 # Roles ---------------------------------------------------------------------------------

@@ -137,5 +137,6 @@ def coverage(request):
             "gaps": [p for p in problems if p.is_gap],
             "broken": [p for p in problems if not p.is_gap],
             "cell_count": school.cells.count(),
+            "is_admin": can_administer(request.user, school),
         },
     )

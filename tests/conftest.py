@@ -1,7 +1,8 @@
 """Shared fixtures: the personas on a small two-school grid, and service requirements.
 
 Tests that need PostgreSQL, Redis or Chromium skip with a reason where those are absent;
-with GRIDSAFETY_REQUIRE_SERVICES=1 (CI) such a skip fails instead.
+a service named in GRIDSAFETY_REQUIRE (CI: "postgres,redis" or "chromium", or "all") must be
+there, and a skip for its absence fails instead.
 """
 
 import datetime
@@ -22,11 +23,17 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 START = datetime.date(2026, 9, 1)
 
 
-def require(condition: bool, reason: str) -> None:
-    """Skip when a service is absent on this machine; fail when CI demands every service."""
+def required(service: str) -> bool:
+    """Whether this run demands `service` ("postgres", "redis" or "chromium")."""
+    wanted = {s.strip() for s in os.environ.get("GRIDSAFETY_REQUIRE", "").split(",")}
+    return service in wanted or "all" in wanted
+
+
+def require(condition: bool, service: str, reason: str) -> None:
+    """Skip when a service is absent on this machine; fail when this run demands it."""
     if condition:
         return
-    if os.environ.get("GRIDSAFETY_REQUIRE_SERVICES") == "1":
+    if required(service):
         pytest.fail(f"required service missing: {reason}")
     pytest.skip(reason)
 

@@ -15,7 +15,9 @@ from ..conftest import build_grid, require
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_assignments_cannot_both_win():
-    require(connection.vendor == "postgresql", "row locks need PostgreSQL (set DATABASE_URL)")
+    require(
+        connection.vendor == "postgresql", "postgres", "row locks need PostgreSQL (DATABASE_URL)"
+    )
     grid = build_grid()
     cell = grid.cells["canteen"]
     services.assignment_end(assignment=cell.assignments.get(), on=None)

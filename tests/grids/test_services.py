@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from grids import services
 from grids.models import SCOPE_FROM_PARENT, TOO_DEEP, Assignment, GridCell, PersonKind, Scope
@@ -198,7 +199,7 @@ def test_rights_wait_for_a_future_start(grid):
     from grids import access
 
     cell = grid.cells["canteen"]
-    today = datetime.date.today()
+    today = timezone.localdate()
     tomorrow = today + datetime.timedelta(days=1)
     services.assignment_replace(
         cell=cell, role=grid.role("manager"), person=grid.people["teacher2"], on=tomorrow

@@ -1,6 +1,5 @@
 """Beat's tasks on a real Celery worker: Redis in CI, the filesystem broker on a laptop."""
 
-import os
 import time
 
 import pytest
@@ -13,20 +12,20 @@ from grids.models import GridCellUserObjectPermission
 from grids.tasks import sync_all_cell_permissions
 from gridsafety.celery import app
 
-from ..conftest import build_grid, require
+from ..conftest import build_grid, require, required
 
 
 def _broker_ready(tmp_path) -> None:
     url = settings.CELERY_BROKER_URL
-    if os.environ.get("GRIDSAFETY_REQUIRE_SERVICES") == "1":
-        require(url.startswith("redis://"), "CI runs the worker on Redis (CELERY_BROKER_URL)")
+    if required("redis"):
+        require(url.startswith("redis://"), "redis", "this run wants Redis as CELERY_BROKER_URL")
     if url.startswith("redis://"):
         import redis
 
         try:
             redis.Redis.from_url(url, socket_connect_timeout=2).ping()
         except redis.exceptions.ConnectionError:
-            require(False, f"Redis is not answering at {url}")
+            require(False, "redis", f"Redis is not answering at {url}")
     else:
         queue = tmp_path / "queue"
         queue.mkdir()

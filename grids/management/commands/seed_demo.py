@@ -65,6 +65,8 @@ class Command(BaseCommand):
         self._load_cell(school, None, data["cells"], roles, people, start)
         for login in data["admins"]:
             services.school_admin_grant(user=users[login], school=school)
+            users[login].is_staff = True  # the admin site, scoped to this school
+            users[login].save(update_fields=["is_staff"])
         return school
 
     def _load_cell(self, school, parent, data, roles, people, start):
