@@ -1,4 +1,4 @@
-"""The coverage check (横向到边、纵向到底): every rule of the grid, checked over a school.
+"""The coverage check ("horizontal to every edge"): every rule of the grid, over a school.
 
 A few queries whatever the size of the grid: cells, current assignments, outside roles.
 Used by the admins' coverage page, the grid tree (gaps highlighted) and the
@@ -28,7 +28,7 @@ class Problem:
 
     @property
     def is_gap(self) -> bool:
-        """A cell without anyone: the gap 横向到边 asks to close first."""
+        """A cell without anyone: the first gap to close."""
         return self.code == "no_person"
 
 

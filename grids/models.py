@@ -159,8 +159,8 @@ class Role(models.Model):
     """A post in a cell. Names are the school's data; the kind carries the rules.
 
     Manager roles manage a cell; member roles add staff to a level 1-3 cell; outside roles
-    staff a level-4 outside cell, one person each (一格三员), and the one of them marked
-    `manages_cell` (by default 包联教师) is that cell's manager.
+    staff a level-4 outside cell, one person each ("three per cell"), and the one marked
+    `manages_cell` (by default the liaison teacher) is that cell's manager.
     """
 
     school = models.ForeignKey(

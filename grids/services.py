@@ -208,7 +208,7 @@ def assignment_replace(
     note: str = "",
     actor=None,
 ) -> Assignment:
-    """Hand a post to a new person (人事调动): end whoever holds it on `on`, start `person`.
+    """Hand a post to a new person after a personnel change.
 
     Steps: lock the school; check the new holder fits; end each running assignment the new
     one would collide with; start the new one. All or nothing.

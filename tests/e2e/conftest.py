@@ -17,9 +17,7 @@ DESKTOP = {"viewport": {"width": 1366, "height": 900}}
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    require(
-        os.path.exists(CHROMIUM), "Debian's chromium is not installed (apt-get install chromium)"
-    )
+    require(os.path.exists(CHROMIUM), "chromium", "Debian's chromium is missing (apt-get it)")
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
