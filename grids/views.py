@@ -20,24 +20,6 @@ from .permissions import (
 
 
 @login_required
-def home(request):
-    person = access.person_of(request.user)
-    context = {"person": person}
-    if person is not None:
-        context["assignments"] = (
-            Assignment.objects.current()
-            .filter(person=person)
-            .select_related("cell", "role")
-            .order_by("cell__tree_id", "cell__lft")
-        )
-        context["covered_count"] = access.covered_cells(request.user).count()
-        context["is_admin"] = can_administer(request.user, person.school)
-        if can_view_coverage(request.user, person.school):
-            context["problems"] = grid_problems(person.school)
-    return render(request, "grids/home.html", context)
-
-
-@login_required
 def tree(request):
     forest = selectors.visible_forest(request.user)
     return render(

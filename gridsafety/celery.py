@@ -11,6 +11,11 @@ app.autodiscover_tasks()
 
 # The schedule lives in code (one beat process), so every deployment runs the same clock.
 app.conf.beat_schedule = {
+    "hazard-escalation-scan": {
+        "task": "hazards.tasks.scan_escalations",
+        # Deadlines are derived on every run, so the period only bounds how late a step is.
+        "schedule": int(os.environ.get("ESCALATION_SCAN_SECONDS", "300")),
+    },
     "grid-permission-sync": {
         # Assignments carry dates: grant and withdraw cell rights as they start and end.
         "task": "grids.tasks.sync_all_cell_permissions",

@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "grids.context_processors.grid_person",
+                "hazards.context_processors.inbox",
             ],
         },
     },

@@ -13,6 +13,7 @@ import pytest
 
 from grids import services
 from grids.models import Carve, GridCell, PersonKind, Role, School, Scope
+from hazards.services import school_setup
 
 from .factories import PersonFactory, SchoolFactory, UserFactory
 
@@ -85,6 +86,8 @@ def build_grid() -> Grid:
     other = SchoolFactory(code="south", name="South Primary")
     roles = {r.code: r for r in services.roles_seed_defaults(school)}
     other_roles = {r.code: r for r in services.roles_seed_defaults(other)}
+    school_setup(school)
+    school_setup(other)
     cells, users, people = {}, {}, {}
 
     def person(key, school_=school, login=True, kind=PersonKind.STAFF):

@@ -4,6 +4,9 @@ Everything else (database, broker) still comes from the environment, so CI runs 
 suite on PostgreSQL and Redis by setting DATABASE_URL and CELERY_BROKER_URL.
 """
 
+import tempfile
+from pathlib import Path
+
 from gridsafety.settings import *  # noqa: F403
 from gridsafety.settings import STORAGES
 
@@ -18,3 +21,6 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Uploaded photos from tests go to a scratch folder, not the demo's var/media.
+MEDIA_ROOT = Path(tempfile.gettempdir()) / "gridsafety-test-media"

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from grids import services
 from grids.models import Person, School
+from hazards.services import school_setup
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "data" / "demo_schools.json"
 
@@ -21,8 +22,10 @@ class Command(BaseCommand):
     def handle(self, *args, file, **options):
         data = json.loads(Path(file).read_text(encoding="utf-8"))
         for school_data in data["schools"]:
-            if School.objects.filter(code=school_data["code"]).exists():
-                self.stdout.write(f"{school_data['code']}: already loaded, left as it is")
+            existing = School.objects.filter(code=school_data["code"]).first()
+            if existing is not None:
+                school_setup(existing)  # what later versions add to every school
+                self.stdout.write(f"{existing.code}: already loaded, left as it is")
                 continue
             school = self._load_school(school_data, data["password"])
             self.stdout.write(
@@ -37,6 +40,7 @@ class Command(BaseCommand):
             code=data["code"], name=data["name"], address=data["address"]
         )
         roles = {role.code: role for role in services.roles_seed_defaults(school)}
+        school_setup(school)
         users = {}
         people = {}
         for entry in data["people"]:

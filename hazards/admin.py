@@ -1,0 +1,45 @@
+"""Admin for a school's hazard set-up. Hazards themselves are read-only here: their status
+changes only through the loop's steps (hazards.workflow)."""
+
+from django.contrib import admin
+
+from grids.admin import SchoolScopedAdmin
+
+from .models import Hazard, HazardCategory, HazardSettings, NonWorkingDay
+
+
+@admin.register(HazardCategory)
+class HazardCategoryAdmin(SchoolScopedAdmin):
+    list_display = ["name", "code", "is_active", "sort_order", "school"]
+    list_filter = [("school", admin.RelatedOnlyFieldListFilter), "is_active"]
+
+
+@admin.register(HazardSettings)
+class HazardSettingsAdmin(SchoolScopedAdmin):
+    list_display = ["school", "skip_non_working_days"]
+    may_add = False
+    may_delete = False
+
+
+@admin.register(NonWorkingDay)
+class NonWorkingDayAdmin(SchoolScopedAdmin):
+    list_display = ["date", "note", "school"]
+    list_filter = [("school", admin.RelatedOnlyFieldListFilter)]
+    date_hierarchy = "date"
+
+
+@admin.register(Hazard)
+class HazardAdmin(SchoolScopedAdmin):
+    list_display = ["number", "category", "cell", "severity", "status", "reported_at"]
+    list_filter = ["status", "severity", ("school", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["number", "description"]
+    list_select_related = ["category", "cell"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,237 @@
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grids.forms import BootstrapForm
+from grids.models import Assignment, GridCell, Person
+
+from .models import HazardCategory, Severity, Status
+from .photos import MAX_PHOTOS, TOO_MANY_PHOTOS, process_photo
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Up to six photos, each verified and cleaned (see hazards.photos)."""
+
+    widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if not files:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return []
+        if len(files) > MAX_PHOTOS:
+            raise ValidationError(TOO_MANY_PHOTOS)
+        cleaned, errors = [], []
+        for upload in files:
+            try:
+                cleaned.append(process_photo(upload))
+            except ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class DeadlineField(forms.DateTimeField):
+    widget = DateTimeInput
+
+    def __init__(self, **kwargs):
+        super().__init__(input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"], **kwargs)
+
+
+INDENT = "\u3000"  # an ideographic space per level, so the tree reads in a select
+
+
+def _cell_label(cell: GridCell) -> str:
+    return f"{INDENT * cell.depth}{cell.name}"
+
+
+class ReportForm(BootstrapForm):
+    cell = forms.ModelChoiceField(label=_("Cell"), queryset=GridCell.objects.none())
+    spot = forms.CharField(
+        label=_("Exact spot"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. east stairwell, 2nd floor")}),
+    )
+    category = forms.ModelChoiceField(label=_("Category"), queryset=HazardCategory.objects.none())
+    severity = forms.ChoiceField(
+        label=_("Severity"),
+        choices=Severity.choices,
+        initial=Severity.GENERAL,
+        widget=forms.RadioSelect,
+    )
+    description = forms.CharField(
+        label=_("What is wrong"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    photos = PhotosField(
+        label=_("Photos"),
+        required=False,
+        help_text=_("Up to 6 photos: JPEG, PNG or WebP, 10 MB each."),
+    )
+
+    def __init__(self, *args, cells, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cell"].queryset = cells
+        self.fields["cell"].label_from_instance = _cell_label
+        self.fields["category"].queryset = HazardCategory.objects.filter(
+            school=school, is_active=True
+        )
+        self.fields["severity"].widget.attrs = {"class": "btn-check"}
+        self.fields["photos"].widget.attrs["class"] = "form-control form-control-lg"
+
+
+class ActionForm(BootstrapForm):
+    """Every step carries the hazard's version, so a stale page cannot act unawares."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, hazard, **kwargs):
+        self.hazard = hazard
+        kwargs.setdefault("initial", {})["version"] = hazard.version
+        super().__init__(*args, **kwargs)
+        self.fields["version"].widget.attrs = {}
+
+
+def people_of_subtree(cell: GridCell):
+    """People who hold a post in the cell or below it today, with a login to act with."""
+    return (
+        Person.objects.filter(
+            user__isnull=False,
+            assignments__in=Assignment.objects.current().filter(
+                cell__tree_id=cell.tree_id, cell__lft__gte=cell.lft, cell__rght__lte=cell.rght
+            ),
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+class AcceptForm(ActionForm):
+    assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=Person.objects.none())
+    rectify_due_at = DeadlineField(label=_("Rectify by"))
+    interim_measures = forms.CharField(
+        label=_("Interim measures"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required for a major hazard: what keeps people safe until it is fixed."),
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, default_due: datetime.datetime, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = people_of_subtree(self.hazard.cell)
+        self.fields["rectify_due_at"].initial = timezone.localtime(default_due)
+
+
+class ReasonForm(ActionForm):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class SubmitForm(ActionForm):
+    note = forms.CharField(
+        label=_("What was done"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    photos = PhotosField(
+        label=_("Photos after rectification"), help_text=_("At least one, up to 6.")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["photos"].widget.attrs["class"] = "form-control form-control-lg"
+
+
+class VerifyForm(ActionForm):
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RejectForm(ReasonForm):
+    rectify_due_at = DeadlineField(label=_("New deadline (optional)"), required=False)
+
+
+class ReassignForm(ReasonForm):
+    assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=Person.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = people_of_subtree(self.hazard.cell)
+        self.order_fields(["assignee", "reason"])
+
+
+class DeadlineForm(ReasonForm):
+    due_at = DeadlineField(label=_("New deadline"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields(["due_at", "reason"])
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All open")), *Status.choices, ("all", _("All"))],
+    )
+    severity = forms.ChoiceField(
+        label=_("Severity"), required=False, choices=[("", _("Any severity")), *Severity.choices]
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        required=False,
+        queryset=HazardCategory.objects.none(),
+        empty_label=_("Any category"),
+    )
+    cell = forms.ModelChoiceField(
+        label=_("Within"),
+        required=False,
+        queryset=GridCell.objects.none(),
+        empty_label=_("Everywhere"),
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    escalated = forms.BooleanField(label=_("Escalated only"), required=False)
+    since = forms.DateField(
+        label=_("Reported from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    until = forms.DateField(
+        label=_("Reported until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, school, cells, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = HazardCategory.objects.filter(school=school)
+        self.fields["cell"].queryset = cells
+        self.fields["cell"].label_from_instance = _cell_label
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs["class"] = "form-check-input"
+            elif isinstance(field.widget, forms.Select):
+                field.widget.attrs["class"] = "form-select form-select-sm"
+            else:
+                field.widget.attrs["class"] = "form-control form-control-sm"
+            field.widget.attrs["id"] = f"filter-{name}"

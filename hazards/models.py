@@ -1,0 +1,364 @@
+"""Hazards (yinhuan) and their closed loop: report, accept, rectify, verify, close.
+
+Only `hazards.workflow` changes a hazard's status; every change appends a HazardEvent.
+"""
+
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import GridCell, Person, School
+
+
+class Severity(models.TextChoices):
+    GENERAL = "general", _("General")
+    SERIOUS = "serious", _("Serious")
+    MAJOR = "major", _("Major")
+
+
+class Status(models.TextChoices):
+    REPORTED = "reported", _("Awaiting acceptance")
+    RECTIFYING = "rectifying", _("Rectifying")
+    VERIFYING = "verifying", _("Awaiting verification")
+    CLOSED = "closed", _("Closed")
+    DECLINED = "declined", _("Declined")
+
+
+OPEN_STATUSES = [Status.REPORTED, Status.RECTIFYING, Status.VERIFYING]
+
+
+class Stage(models.TextChoices):
+    """The clock a hazard can be late on."""
+
+    ACCEPT = "accept", _("Acceptance")
+    RECTIFY = "rectify", _("Rectification")
+
+
+class HazardCategory(models.Model):
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="hazard_categories", verbose_name=_("school")
+    )
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=50)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("hazard category")
+        verbose_name_plural = _("hazard categories")
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "code"], name="category_unique_code"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class HazardSettings(models.Model):
+    """A school's clock for hazards: deadlines and escalation periods by severity, in hours."""
+
+    school = models.OneToOneField(
+        School, on_delete=models.CASCADE, related_name="hazard_settings", verbose_name=_("school")
+    )
+    accept_hours_general = models.PositiveIntegerField(
+        _("accept within (general), hours"), default=24
+    )
+    accept_hours_serious = models.PositiveIntegerField(
+        _("accept within (serious), hours"), default=4
+    )
+    accept_hours_major = models.PositiveIntegerField(_("accept within (major), hours"), default=1)
+    rectify_hours_general = models.PositiveIntegerField(
+        _("rectify within (general), hours"), default=7 * 24
+    )
+    rectify_hours_serious = models.PositiveIntegerField(
+        _("rectify within (serious), hours"), default=3 * 24
+    )
+    rectify_hours_major = models.PositiveIntegerField(
+        _("rectify within (major), hours"), default=24
+    )
+    escalate_hours_general = models.PositiveIntegerField(
+        _("each further escalation (general), hours"), default=24
+    )
+    escalate_hours_serious = models.PositiveIntegerField(
+        _("each further escalation (serious), hours"), default=12
+    )
+    escalate_hours_major = models.PositiveIntegerField(
+        _("each further escalation (major), hours"), default=2
+    )
+    skip_non_working_days = models.BooleanField(
+        _("stop the clock on weekends and holidays"),
+        default=False,
+        help_text=_("Off: deadlines run in calendar time."),
+    )
+
+    class Meta:
+        verbose_name = _("hazard settings")
+        verbose_name_plural = _("hazard settings")
+
+    def __str__(self):
+        return str(self.school)
+
+    def hours(self, kind: str, severity: str) -> int:
+        """`kind` is accept, rectify or escalate."""
+        return getattr(self, f"{kind}_hours_{severity}")
+
+
+class NonWorkingDay(models.Model):
+    """A day the deadline clock stops on, when the school's settings say so."""
+
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="non_working_days", verbose_name=_("school")
+    )
+    date = models.DateField(_("date"))
+    note = models.CharField(_("note"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("non-working day")
+        verbose_name_plural = _("non-working days")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "date"], name="nonworkingday_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.note}"
+
+
+class HazardQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class Hazard(models.Model):
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="hazards", verbose_name=_("school")
+    )
+    number = models.CharField(_("number"), max_length=24)
+    cell = models.ForeignKey(
+        GridCell, on_delete=models.PROTECT, related_name="hazards", verbose_name=_("cell")
+    )
+    spot = models.CharField(_("spot"), max_length=200, blank=True)
+    category = models.ForeignKey(
+        HazardCategory, on_delete=models.PROTECT, related_name="hazards", verbose_name=_("category")
+    )
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity)
+    description = models.TextField(_("description"))
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.REPORTED)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reported_hazards",
+        verbose_name=_("reporter"),
+    )
+    assignee = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_hazards",
+        verbose_name=_("assignee"),
+    )
+    rectified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rectification submitted by"),
+    )
+    interim_measures = models.TextField(_("interim measures"), blank=True)
+    reported_at = models.DateTimeField(_("reported at"))
+    accept_due_at = models.DateTimeField(_("accept by"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    rectify_due_at = models.DateTimeField(_("rectify by"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(
+        _("escalated levels"), default=0, help_text=_("How many levels up the current stage went.")
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = HazardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("hazard")
+        verbose_name_plural = _("hazards")
+        ordering = ["-reported_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "number"], name="hazard_unique_number"),
+        ]
+        indexes = [
+            models.Index(fields=["school", "status", "-reported_at"]),
+            models.Index(fields=["cell", "status"]),
+            models.Index(fields=["assignee", "status"]),
+            models.Index(fields=["reporter", "-reported_at"]),
+            models.Index(
+                fields=["accept_due_at"],
+                name="hazard_accept_due",
+                condition=Q(status="reported"),
+            ),
+            models.Index(
+                fields=["rectify_due_at"],
+                name="hazard_rectify_due",
+                condition=Q(status="rectifying"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.category}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def due_at(self):
+        """The deadline of the current stage, if the clock runs."""
+        if self.status == Status.REPORTED:
+            return self.accept_due_at
+        if self.status == Status.RECTIFYING:
+            return self.rectify_due_at
+        return None
+
+
+class Action(models.TextChoices):
+    REPORT = "report", _("Reported")
+    ACCEPT = "accept", _("Accepted and assigned")
+    DECLINE = "decline", _("Declined")
+    SUBMIT = "submit", _("Rectification submitted")
+    VERIFY = "verify", _("Verified and closed")
+    REJECT = "reject", _("Sent back")
+    REASSIGN = "reassign", _("Reassigned")
+    DEADLINE = "deadline", _("Deadline changed")
+    ESCALATE = "escalate", _("Escalated")
+
+
+class HazardEvent(models.Model):
+    """One step of a hazard's history. Rows are only ever added."""
+
+    hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=10, choices=Action)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"))
+    from_status = models.CharField(max_length=12, choices=Status, blank=True)
+    to_status = models.CharField(max_length=12, choices=Status)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("hazard event")
+        verbose_name_plural = _("hazard events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["hazard", "at"])]
+
+    def __str__(self):
+        return f"{self.hazard_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+def photo_path(instance, filename):
+    # Random names: nothing about the uploader, the place or the original file leaks.
+    suffix = PurePosixPath(filename).suffix.lower()
+    return f"hazards/{instance.hazard.school_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class PhotoKind(models.TextChoices):
+    BEFORE = "before", _("Before")
+    AFTER = "after", _("After")
+
+
+class HazardPhoto(models.Model):
+    hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="photos")
+    event = models.ForeignKey(
+        HazardEvent, on_delete=models.CASCADE, related_name="photos", null=True, blank=True
+    )
+    kind = models.CharField(_("kind"), max_length=6, choices=PhotoKind)
+    image = models.ImageField(
+        _("photo"), upload_to=photo_path, width_field="width", height_field="height"
+    )
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("hazard photo")
+        verbose_name_plural = _("hazard photos")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.image.name
+
+
+class Escalation(models.Model):
+    """A hazard late on a stage, taken one more level up the tree.
+
+    At most one row per (hazard, stage, level), so running the scan twice or on two workers
+    at once cannot escalate twice; `processed_at` is claimed by one guarded update before the
+    event and notifications are written.
+    """
+
+    hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="escalations")
+    stage = models.CharField(max_length=8, choices=Stage)
+    level = models.PositiveSmallIntegerField()
+    cell = models.ForeignKey(GridCell, on_delete=models.PROTECT, related_name="+")
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    claim = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hazard", "stage", "level"], name="escalation_once_per_level"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="escalation_unprocessed",
+                condition=Q(processed_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.hazard_id} {self.stage} +{self.level}"
+
+
+class Notification(models.Model):
+    """An inbox item: something for one user to see or do about a hazard."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="notifications")
+    event = models.ForeignKey(HazardEvent, on_delete=models.CASCADE, related_name="notifications")
+    reason = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "event"], name="notification_once_per_event"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient_id} {self.reason} {self.hazard_id}"

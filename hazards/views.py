@@ -1,0 +1,273 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from grids import access
+
+from . import permissions, selectors, workflow
+from .clock import Clock, settings_for
+from .forms import (
+    AcceptForm,
+    DeadlineForm,
+    QueueFilterForm,
+    ReasonForm,
+    ReassignForm,
+    RejectForm,
+    ReportForm,
+    SubmitForm,
+    VerifyForm,
+)
+from .models import Action, HazardPhoto, Notification
+
+PAGE_SIZE = 20
+
+
+@login_required
+def hazard_list(request):
+    user = request.user
+    person = access.person_of(user)
+    manages = access.covered_cells(user).exists()
+    tab = request.GET.get("tab") or "todo"
+    if tab not in {"todo", "reported", "queue"} or (tab == "queue" and not manages):
+        raise Http404
+    filter_form = None
+    if tab == "queue":
+        filter_form = QueueFilterForm(
+            request.GET or None,
+            school=person.school,
+            cells=access.covered_cells(user).order_by("tree_id", "lft"),
+        )
+        filters = filter_form.cleaned_data if filter_form.is_valid() else {}
+        hazards = selectors.queue(user, filters)
+    elif tab == "reported":
+        hazards = selectors.reported_by(user)
+    else:
+        hazards = selectors.todo(user)
+    page = Paginator(hazards, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "hazards/list.html",
+        {
+            "tab": tab,
+            "page": page,
+            "manages": manages,
+            "filter_form": filter_form,
+            "query": query.urlencode(),
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+def report(request):
+    person = access.person_of(request.user)
+    if person is None:
+        raise Http404
+    cells = permissions.reportable_cells(request.user)
+    initial = {}
+    wanted = request.GET.get("cell")
+    if wanted and wanted.isdigit() and cells.filter(pk=wanted).exists():
+        initial["cell"] = int(wanted)
+    else:
+        mine = access.assigned_cells(request.user).order_by("-depth").first()
+        if mine is not None:
+            initial["cell"] = mine.pk
+    form = ReportForm(
+        request.POST or None,
+        request.FILES or None,
+        cells=cells,
+        school=person.school,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            hazard = workflow.hazard_report(
+                reporter=request.user,
+                cell=data["cell"],
+                category=data["category"],
+                severity=data["severity"],
+                description=data["description"],
+                spot=data["spot"],
+                photos=data["photos"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("Reported as %(number)s. The cell's manager has been told.")
+                % {"number": hazard.number},
+            )
+            return redirect("hazards:detail", pk=hazard.pk)
+    return render(request, "hazards/report.html", {"form": form})
+
+
+def _action_forms(request, hazard, bound=None):
+    """An unbound form per action the user may take, or the bound one that failed."""
+    offered = permissions.allowed_actions(request.user, hazard)
+    forms = {}
+    for action in offered:
+        if bound is not None and bound[0] == action:
+            forms[action] = bound[1]
+            continue
+        form_class, extra = ACTIONS[action][0], {}
+        if action == Action.ACCEPT:
+            settings = settings_for(hazard.school_id)
+            clock = Clock.for_school(hazard.school_id, settings)
+            extra["default_due"] = clock.add(
+                timezone.now(), settings.hours("rectify", hazard.severity)
+            )
+        forms[action] = form_class(hazard=hazard, **extra)
+    return forms
+
+
+@login_required
+def detail(request, pk, bound=None):
+    hazard = permissions.get_visible_hazard_or_404(request.user, pk)
+    Notification.objects.filter(recipient=request.user, hazard=hazard, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    events = list(selectors.timeline(hazard))
+    context = {
+        "hazard": hazard,
+        "events": events,
+        "before": [p for e in events for p in e.photos.all() if p.kind == "before"],
+        "after": [p for e in events for p in e.photos.all() if p.kind == "after"],
+        "forms": _action_forms(request, hazard, bound),
+        "open_action": bound[0] if bound else None,
+        "now": timezone.now(),
+    }
+    return render(request, "hazards/detail.html", context, status=400 if bound else 200)
+
+
+def _accept(hazard, user, data):
+    return workflow.hazard_accept(
+        hazard_id=hazard.pk,
+        actor=user,
+        assignee=data["assignee"],
+        rectify_due_at=data["rectify_due_at"],
+        note=data["note"],
+        interim_measures=data["interim_measures"],
+        expected_version=data["version"],
+    )
+
+
+def _decline(hazard, user, data):
+    return workflow.hazard_decline(
+        hazard_id=hazard.pk, actor=user, reason=data["reason"], expected_version=data["version"]
+    )
+
+
+def _submit(hazard, user, data):
+    return workflow.hazard_submit(
+        hazard_id=hazard.pk,
+        actor=user,
+        note=data["note"],
+        photos=data["photos"],
+        expected_version=data["version"],
+    )
+
+
+def _verify(hazard, user, data):
+    return workflow.hazard_verify(
+        hazard_id=hazard.pk, actor=user, note=data["note"], expected_version=data["version"]
+    )
+
+
+def _reject(hazard, user, data):
+    return workflow.hazard_reject(
+        hazard_id=hazard.pk,
+        actor=user,
+        reason=data["reason"],
+        rectify_due_at=data["rectify_due_at"],
+        expected_version=data["version"],
+    )
+
+
+def _reassign(hazard, user, data):
+    return workflow.hazard_reassign(
+        hazard_id=hazard.pk,
+        actor=user,
+        assignee=data["assignee"],
+        reason=data["reason"],
+        expected_version=data["version"],
+    )
+
+
+def _deadline(hazard, user, data):
+    return workflow.hazard_change_deadline(
+        hazard_id=hazard.pk,
+        actor=user,
+        due_at=data["due_at"],
+        reason=data["reason"],
+        expected_version=data["version"],
+    )
+
+
+# action: (form, step, what the actor is told when it worked)
+ACTIONS = {
+    Action.ACCEPT: (AcceptForm, _accept, gettext_lazy("Accepted and assigned.")),
+    Action.DECLINE: (ReasonForm, _decline, gettext_lazy("Declined; the reporter has been told.")),
+    Action.SUBMIT: (SubmitForm, _submit, gettext_lazy("Submitted for verification.")),
+    Action.VERIFY: (VerifyForm, _verify, gettext_lazy("Verified and closed.")),
+    Action.REJECT: (RejectForm, _reject, gettext_lazy("Sent back for rectification.")),
+    Action.REASSIGN: (ReassignForm, _reassign, gettext_lazy("Reassigned.")),
+    Action.DEADLINE: (DeadlineForm, _deadline, gettext_lazy("Deadline changed.")),
+}
+
+
+@login_required
+@require_POST
+def act(request, pk, action):
+    if action not in ACTIONS:
+        raise Http404
+    hazard = permissions.get_visible_hazard_or_404(request.user, pk)
+    form_class, step, done = ACTIONS[action]
+    extra = {"default_due": timezone.now()} if action == Action.ACCEPT else {}
+    form = form_class(request.POST, request.FILES, hazard=hazard, **extra)
+    if form.is_valid():
+        try:
+            step(hazard, request.user, form.cleaned_data)
+        except workflow.StaleHazard as stale:
+            messages.warning(request, stale.message)
+            return redirect("hazards:detail", pk=pk)
+        except PermissionDenied:
+            raise
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, done)
+            return redirect("hazards:detail", pk=pk)
+    return detail(request, pk, bound=(action, form))
+
+
+@login_required
+def photo(request, pk):
+    """A hazard photo, for those who may see its hazard only."""
+    item = get_object_or_404(
+        HazardPhoto.objects.filter(hazard__in=permissions.visible_hazards(request.user)), pk=pk
+    )
+    response = FileResponse(item.image.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+def inbox(request):
+    if request.method == "POST":
+        Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+        return redirect("hazards:inbox")
+    page = Paginator(selectors.inbox(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "hazards/inbox.html", {"page": page})

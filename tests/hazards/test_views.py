@@ -1,0 +1,268 @@
+"""The hazard pages: report on a phone, the loop's forms, lists and photos by the grid."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from hazards.models import Action, Hazard, HazardEvent, HazardPhoto, Status
+
+from .helpers import accept, image_bytes, report, submit, upload
+
+NORTH_HAZARD_CELLS = ["class1", "class2", "canteen", "gate", "road"]
+
+
+def post_report(client, grid, **overrides):
+    data = {
+        "cell": grid.cells["class2"].pk,
+        "spot": "stairs",
+        "category": grid.school.hazard_categories.get(code="electrical").pk,
+        "severity": "serious",
+        "description": "Loose socket",
+        "photos": [upload("a.jpg"), upload("b.png", image_bytes(fmt="PNG"), "image/png")],
+    }
+    data.update(overrides)
+    return client.post(reverse("hazards:new"), data)
+
+
+def test_report_with_photos(grid, client_for):
+    client = client_for(grid.users["teacher"])
+    page = client.get(reverse("hazards:new"))
+    assert page.context["form"]["cell"].value() == grid.cells["class1"].pk  # own cell first
+    response = post_report(client, grid)
+    hazard = Hazard.objects.get()
+    assert response.status_code == 302 and response.url == reverse(
+        "hazards:detail", args=[hazard.pk]
+    )
+    assert hazard.cell == grid.cells["class2"] and hazard.severity == "serious"
+    assert hazard.photos.filter(kind="before").count() == 2
+    assert all(p.image.name.endswith(".jpg") for p in hazard.photos.all())
+
+
+def test_report_preselects_a_cell_from_the_qr_link(grid, client_for):
+    client = client_for(grid.users["guard"])
+    url = reverse("hazards:new") + f"?cell={grid.cells['canteen'].pk}"
+    assert client.get(url).context["form"]["cell"].value() == grid.cells["canteen"].pk
+    other = reverse("hazards:new") + f"?cell={grid.cells['south_class'].pk}"
+    assert client.get(other).context["form"]["cell"].value() == grid.cells["gate"].pk
+
+
+def test_a_bad_photo_is_explained_and_the_form_kept(grid, client_for):
+    client = client_for(grid.users["teacher"])
+    response = post_report(client, grid, photos=[upload("notes.jpg", b"not an image" * 50)])
+    assert response.status_code == 200
+    assert "notes.jpg" in str(response.context["form"].errors["photos"])
+    assert response.context["form"]["description"].value() == "Loose socket"
+    assert not Hazard.objects.exists()
+
+
+def test_reporting_in_another_schools_cell_is_refused(grid, client_for):
+    client = client_for(grid.users["teacher"])
+    response = post_report(client, grid, cell=grid.cells["south_class"].pk)
+    assert response.status_code == 200
+    assert "cell" in response.context["form"].errors
+    assert not Hazard.objects.exists()
+
+
+def test_the_loop_through_the_pages(grid, client_for):
+    hazard = report(grid, reporter="guard", cell="class2")
+    manager = client_for(grid.users["manager"])
+    page = manager.get(reverse("hazards:detail", args=[hazard.pk]))
+    assert set(page.context["forms"]) == {Action.ACCEPT, Action.DECLINE, Action.DEADLINE}
+    due = (datetime.datetime.now() + datetime.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    response = manager.post(
+        reverse("hazards:act", args=[hazard.pk, "accept"]),
+        {
+            "version": hazard.version,
+            "assignee": grid.people["teacher2"].pk,
+            "rectify_due_at": due,
+            "note": "",
+            "interim_measures": "",
+        },
+    )
+    assert response.status_code == 302
+    hazard.refresh_from_db()
+    assert hazard.status == Status.RECTIFYING
+
+    teacher2 = client_for(grid.users["teacher2"])
+    response = teacher2.post(
+        reverse("hazards:act", args=[hazard.pk, "submit"]),
+        {"version": hazard.version, "note": "fixed", "photos": [upload("after.jpg")]},
+    )
+    assert response.status_code == 302
+    hazard.refresh_from_db()
+    assert hazard.status == Status.VERIFYING
+
+    principal = client_for(grid.users["principal"])
+    response = principal.post(
+        reverse("hazards:act", args=[hazard.pk, "verify"]),
+        {"version": hazard.version, "note": "ok"},
+    )
+    assert response.status_code == 302
+    hazard.refresh_from_db()
+    assert hazard.status == Status.CLOSED
+    page = principal.get(reverse("hazards:detail", args=[hazard.pk]))
+    timeline = page.content.decode()
+    for action in ["report", "accept", "submit", "verify"]:
+        assert f"action-{action}" in timeline
+    assert len(page.context["after"]) == 1
+
+
+def test_a_stale_form_is_told_plainly(grid, client_for):
+    hazard = report(grid, cell="class2")
+    stale_version = hazard.version
+    accept(grid, hazard, actor="principal", assignee="teacher2")
+    client = client_for(grid.users["manager"])
+    response = client.post(
+        reverse("hazards:act", args=[hazard.pk, "decline"]),
+        {"version": stale_version, "reason": "duplicate"},
+        follow=True,
+    )
+    messages = [str(m) for m in response.context["messages"]]
+    assert any(str(Status.RECTIFYING.label) in m for m in messages)
+    assert HazardEvent.objects.filter(hazard=hazard).count() == 2
+
+
+def test_an_invalid_step_shows_the_form_again(grid, client_for):
+    hazard = report(grid, cell="class2")
+    client = client_for(grid.users["manager"])
+    response = client.post(
+        reverse("hazards:act", args=[hazard.pk, "decline"]), {"version": hazard.version}
+    )
+    assert response.status_code == 400
+    assert response.context["open_action"] == Action.DECLINE
+    assert response.context["forms"][Action.DECLINE].errors
+
+
+def test_unknown_action_is_404(grid, client_for):
+    hazard = report(grid, cell="class2")
+    client = client_for(grid.users["manager"])
+    assert client.post(reverse("hazards:act", args=[hazard.pk, "delete"])).status_code == 404
+
+
+# Who sees what: persona x hazard cell -------------------------------------------------
+
+SEES = {
+    "principal": set(NORTH_HAZARD_CELLS),
+    "manager": {"class1", "class2"},
+    "office": {"canteen"},
+    "teacher": {"class1", "road", "canteen"},  # + canteen: the teacher reported it
+    "guard": {"gate"},
+    "villager": set(),
+    "admin": set(),
+    "outsider": set(),
+}
+
+
+@pytest.fixture
+def hazards_everywhere(grid):
+    made = {cell: report(grid, reporter="principal", cell=cell) for cell in NORTH_HAZARD_CELLS}
+    made["canteen"].reporter = grid.users["teacher"]
+    made["canteen"].save(update_fields=["reporter"])
+    made["south"] = report(grid, reporter="outsider", cell="south_class")
+    return made
+
+
+@pytest.mark.parametrize("persona", sorted(SEES))
+@pytest.mark.parametrize("cell", [*NORTH_HAZARD_CELLS, "south"])
+def test_hazard_page_follows_the_grid(grid, hazards_everywhere, client_for, persona, cell):
+    hazard = hazards_everywhere[cell]
+    client = client_for(grid.users[persona])
+    expected = cell in SEES[persona] or (persona == "outsider" and cell == "south")
+    response = client.get(reverse("hazards:detail", args=[hazard.pk]))
+    assert response.status_code == (200 if expected else 404)
+    photo_url = reverse("hazards:act", args=[hazard.pk, "accept"])
+    posted = client.post(photo_url, {"version": hazard.version})
+    if not expected:
+        assert posted.status_code == 404
+
+
+def test_photos_are_served_only_to_those_who_see_the_hazard(grid, client_for):
+    hazard = report(grid, reporter="guard", cell="gate", photos=[_clean()])
+    photo = HazardPhoto.objects.get(hazard=hazard)
+    url = reverse("hazards:photo", args=[photo.pk])
+    guard = client_for(grid.users["guard"]).get(url)
+    assert guard.status_code == 200 and guard["Content-Type"] == "image/jpeg"
+    assert client_for(grid.users["teacher"]).get(url).status_code == 404
+    assert client_for(grid.users["outsider"]).get(url).status_code == 404
+
+
+def _clean():
+    from .helpers import clean_photo
+
+    return clean_photo()
+
+
+def test_todo_tab_lists_what_waits_for_me(grid, client_for):
+    to_accept = report(grid, reporter="guard", cell="class1")
+    to_rectify = report(grid, reporter="guard", cell="grade1")
+    accept(grid, to_rectify, actor="manager", assignee="teacher")
+    elsewhere = report(grid, reporter="guard", cell="class2")
+    response = client_for(grid.users["teacher"]).get(reverse("hazards:list"))
+    numbers = {h.number for h in response.context["page"]}
+    assert numbers == {to_accept.number, to_rectify.number}
+    assert elsewhere.number not in numbers
+
+
+@pytest.mark.parametrize("tab", ["todo", "reported", "queue"])
+def test_list_queries_do_not_grow_with_rows(grid, client_for, tab, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(grid.users["principal"])
+    url = reverse("hazards:list") + f"?tab={tab}"
+    report(grid, reporter="principal", cell="class1")
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for n in range(30):
+        hazard = report(grid, reporter="principal", cell="class2")
+        if n % 3 == 0:
+            accept(grid, hazard, actor="manager", assignee="teacher2")
+    with django_assert_max_num_queries(len(few)):
+        response = client.get(url)
+    assert len(response.context["page"]) == 20
+
+
+def test_detail_queries_do_not_grow_with_the_timeline(
+    grid, client_for, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from hazards import workflow
+
+    hazard = report(grid, cell="class2")
+    accept(grid, hazard, actor="manager", assignee="teacher2")
+    client = client_for(grid.users["principal"])
+    url = reverse("hazards:detail", args=[hazard.pk])
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _ in range(4):
+        submit(grid, hazard, actor="teacher2")
+        workflow.hazard_reject(hazard_id=hazard.pk, actor=grid.users["manager"], reason="again")
+    with django_assert_max_num_queries(len(few)):
+        response = client.get(url)
+    assert len(response.context["events"]) == 10
+
+
+def test_queue_filters(grid, client_for):
+    serious = report(grid, reporter="principal", cell="class1", severity="serious")
+    report(grid, reporter="principal", cell="gate")
+    client = client_for(grid.users["principal"])
+    base = reverse("hazards:list") + "?tab=queue"
+    got = client.get(base + "&severity=serious").context["page"]
+    assert [h.pk for h in got] == [serious.pk]
+    within = client.get(base + f"&cell={grid.cells['teaching'].pk}").context["page"]
+    assert [h.pk for h in within] == [serious.pk]
+    overdue = client.get(base + "&overdue=on").context["page"]
+    assert len(overdue) == 2  # reported 2026-11-02, long past their acceptance deadline
+    assert client_for(grid.users["villager"]).get(base).status_code == 404
+
+
+def test_inbox_counts_and_reads(grid, client_for):
+    hazard = report(grid, reporter="guard", cell="class1")
+    client = client_for(grid.users["teacher"])
+    home = client.get(reverse("home"))
+    assert 'data-testid="unread">1<' in home.content.decode()
+    client.get(reverse("hazards:detail", args=[hazard.pk]))
+    assert 'data-testid="unread"' not in client.get(reverse("home")).content.decode()
