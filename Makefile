@@ -26,6 +26,7 @@ install: $(VENV)/.installed-run
 run: $(VENV)/.installed-run
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(PY) manage.py escalate
 	PY=$(PY) scripts/run-dev.sh
 
 ## The whole suite. Browser, PostgreSQL and Redis tests skip with a reason where those are absent.

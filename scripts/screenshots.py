@@ -31,6 +31,11 @@ PAGES = [
     ("admin", "cell:2-01-02-01", "cell-admin"),
     ("admin", "reassign:2-01-02-01", "reassign-admin"),
     ("villager", "/", "home-villager"),
+    ("teacher", "/hazards/new/", "report-teacher"),
+    ("teacher", "/hazards/", "hazards-teacher"),
+    ("principal", "/hazards/?tab=queue", "queue-principal"),
+    ("principal", "hazard:YH", "hazard-principal"),
+    ("principal", "/hazards/inbox/", "inbox-principal"),
     ("teacher", "/grids/cells/999999/", "not-found"),
 ]
 
@@ -64,7 +69,11 @@ def main():
                         page.wait_for_url(f"{args.url}/")
                     sessions[persona] = page
                 page = sessions[persona]
-                if ":" in target and not target.startswith("/"):
+                if target.startswith("hazard:"):
+                    page.goto(f"{args.url}/hazards/?tab=queue&status=all")
+                    rows = page.locator(".hazard-row")
+                    page.goto(f"{args.url}{rows.last.get_attribute('href')}")
+                elif ":" in target and not target.startswith("/"):
                     kind, code = target.split(":")
                     page.goto(f"{args.url}/grids/")
                     href = page.locator(f'[data-cell="{code}"] .cell-name').first.get_attribute(

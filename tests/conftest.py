@@ -5,8 +5,10 @@ a service named in GRIDSAFETY_REQUIRE (CI: "postgres,redis" or "chromium", or "a
 there, and a skip for its absence fails instead.
 """
 
+import contextlib
 import datetime
 import os
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -191,3 +193,59 @@ def client_for(client):
 
 def cell_by_code(school, code) -> GridCell:
     return GridCell.objects.get(school=school, code=code)
+
+
+def wait_for(predicate, timeout=20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.fixture(scope="session")
+def broker_folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("broker")
+
+
+@pytest.fixture
+def live_worker(transactional_db, broker_folder, settings):
+    """A real Celery worker thread on the configured broker: Redis when CELERY_BROKER_URL
+    names it (CI), else the filesystem broker in a scratch folder."""
+    from celery.contrib.testing.worker import start_worker
+    from django.db import connections
+
+    from gridsafety.celery import app
+
+    url = settings.CELERY_BROKER_URL
+    if required("redis"):
+        require(url.startswith("redis://"), "redis", "this run wants Redis as CELERY_BROKER_URL")
+    if url.startswith("redis://"):
+        import redis
+
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+        except redis.exceptions.ConnectionError:
+            require(False, "redis", f"Redis is not answering at {url}")
+        app.control.purge()  # tasks an earlier test left queued
+    else:
+        # One folder for the session: the app's producer keeps the options it first saw.
+        queue = broker_folder / "queue"
+        queue.mkdir(exist_ok=True)
+        for leftover in queue.iterdir():  # messages an earlier test left unconsumed
+            leftover.unlink()
+        app.conf.broker_transport_options = {
+            "data_folder_in": str(queue),
+            "data_folder_out": str(queue),
+            "control_folder": str(broker_folder / "control"),
+            "store_processed": False,
+        }
+
+    @contextlib.contextmanager
+    def running():
+        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+            yield app
+        connections.close_all()
+
+    return running

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from grids import services
 from grids.models import Person, School
+from hazards.demo import load_demo_hazards
 from hazards.services import school_setup
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "data" / "demo_schools.json"
@@ -28,6 +29,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{existing.code}: already loaded, left as it is")
                 continue
             school = self._load_school(school_data, data["password"])
+            load_demo_hazards(school)
             self.stdout.write(
                 self.style.SUCCESS(
                     f"{school.code}: {school.cells.count()} cells, {school.people.count()} people"
