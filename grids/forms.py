@@ -29,7 +29,8 @@ class BootstrapForm(forms.Form):
         super().full_clean()
         for name in self.errors:
             if name in self.fields:
-                self.fields[name].widget.attrs["class"] += " is-invalid"
+                attrs = self.fields[name].widget.attrs
+                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
 
 
 class ReassignForm(BootstrapForm):

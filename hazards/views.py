@@ -112,11 +112,23 @@ def report(request):
     return render(request, "hazards/report.html", {"form": form})
 
 
+# The order the next-step forms are offered in; the first is open on arrival.
+ACTION_ORDER = [
+    Action.ACCEPT,
+    Action.SUBMIT,
+    Action.VERIFY,
+    Action.DECLINE,
+    Action.REJECT,
+    Action.REASSIGN,
+    Action.DEADLINE,
+]
+
+
 def _action_forms(request, hazard, bound=None):
     """An unbound form per action the user may take, or the bound one that failed."""
     offered = permissions.allowed_actions(request.user, hazard)
     forms = {}
-    for action in offered:
+    for action in (a for a in ACTION_ORDER if a in offered):
         if bound is not None and bound[0] == action:
             forms[action] = bound[1]
             continue
@@ -127,7 +139,7 @@ def _action_forms(request, hazard, bound=None):
             extra["default_due"] = clock.add(
                 timezone.now(), settings.hours("rectify", hazard.severity)
             )
-        forms[action] = form_class(hazard=hazard, **extra)
+        forms[action] = form_class(hazard=hazard, prefix=action, **extra)
     return forms
 
 
@@ -138,13 +150,14 @@ def detail(request, pk, bound=None):
         read_at=timezone.now()
     )
     events = list(selectors.timeline(hazard))
+    forms = _action_forms(request, hazard, bound)
     context = {
         "hazard": hazard,
         "events": events,
         "before": [p for e in events for p in e.photos.all() if p.kind == "before"],
         "after": [p for e in events for p in e.photos.all() if p.kind == "after"],
-        "forms": _action_forms(request, hazard, bound),
-        "open_action": bound[0] if bound else None,
+        "forms": forms,
+        "open_action": bound[0] if bound else next(iter(forms), None),
         "now": timezone.now(),
     }
     return render(request, "hazards/detail.html", context, status=400 if bound else 200)
@@ -234,7 +247,7 @@ def act(request, pk, action):
     hazard = permissions.get_visible_hazard_or_404(request.user, pk)
     form_class, step, done = ACTIONS[action]
     extra = {"default_due": timezone.now()} if action == Action.ACCEPT else {}
-    form = form_class(request.POST, request.FILES, hazard=hazard, **extra)
+    form = form_class(request.POST, request.FILES, hazard=hazard, prefix=action, **extra)
     if form.is_valid():
         try:
             step(hazard, request.user, form.cleaned_data)

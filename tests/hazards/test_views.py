@@ -73,11 +73,11 @@ def test_the_loop_through_the_pages(grid, client_for):
     response = manager.post(
         reverse("hazards:act", args=[hazard.pk, "accept"]),
         {
-            "version": hazard.version,
-            "assignee": grid.people["teacher2"].pk,
-            "rectify_due_at": due,
-            "note": "",
-            "interim_measures": "",
+            "accept-version": hazard.version,
+            "accept-assignee": grid.people["teacher2"].pk,
+            "accept-rectify_due_at": due,
+            "accept-note": "",
+            "accept-interim_measures": "",
         },
     )
     assert response.status_code == 302
@@ -87,7 +87,11 @@ def test_the_loop_through_the_pages(grid, client_for):
     teacher2 = client_for(grid.users["teacher2"])
     response = teacher2.post(
         reverse("hazards:act", args=[hazard.pk, "submit"]),
-        {"version": hazard.version, "note": "fixed", "photos": [upload("after.jpg")]},
+        {
+            "submit-version": hazard.version,
+            "submit-note": "fixed",
+            "submit-photos": [upload("after.jpg")],
+        },
     )
     assert response.status_code == 302
     hazard.refresh_from_db()
@@ -96,7 +100,7 @@ def test_the_loop_through_the_pages(grid, client_for):
     principal = client_for(grid.users["principal"])
     response = principal.post(
         reverse("hazards:act", args=[hazard.pk, "verify"]),
-        {"version": hazard.version, "note": "ok"},
+        {"verify-version": hazard.version, "verify-note": "ok"},
     )
     assert response.status_code == 302
     hazard.refresh_from_db()
@@ -115,7 +119,7 @@ def test_a_stale_form_is_told_plainly(grid, client_for):
     client = client_for(grid.users["manager"])
     response = client.post(
         reverse("hazards:act", args=[hazard.pk, "decline"]),
-        {"version": stale_version, "reason": "duplicate"},
+        {"decline-version": stale_version, "decline-reason": "duplicate"},
         follow=True,
     )
     messages = [str(m) for m in response.context["messages"]]
@@ -127,7 +131,7 @@ def test_an_invalid_step_shows_the_form_again(grid, client_for):
     hazard = report(grid, cell="class2")
     client = client_for(grid.users["manager"])
     response = client.post(
-        reverse("hazards:act", args=[hazard.pk, "decline"]), {"version": hazard.version}
+        reverse("hazards:act", args=[hazard.pk, "decline"]), {"decline-version": hazard.version}
     )
     assert response.status_code == 400
     assert response.context["open_action"] == Action.DECLINE
@@ -171,8 +175,8 @@ def test_hazard_page_follows_the_grid(grid, hazards_everywhere, client_for, pers
     expected = cell in SEES[persona] or (persona == "outsider" and cell == "south")
     response = client.get(reverse("hazards:detail", args=[hazard.pk]))
     assert response.status_code == (200 if expected else 404)
-    photo_url = reverse("hazards:act", args=[hazard.pk, "accept"])
-    posted = client.post(photo_url, {"version": hazard.version})
+    accept_url = reverse("hazards:act", args=[hazard.pk, "accept"])
+    posted = client.post(accept_url, {"accept-version": hazard.version})
     if not expected:
         assert posted.status_code == 404
 
