@@ -42,7 +42,7 @@ lint: $(VENV)/.installed-test
 
 ## Refresh the translation catalogue, then compile it (commit both .po and .mo).
 messages: $(VENV)/.installed-run
-	DEBUG=1 $(PY) manage.py makemessages --locale zh_Hans --no-location --no-obsolete --ignore ".venv/*" --ignore "var/*"
+	DEBUG=1 $(PY) manage.py makemessages --locale zh_Hans --no-location --no-obsolete --extension html,txt,py,md --ignore ".venv/*" --ignore "var/*"
 	DEBUG=1 $(PY) manage.py compilemessages --locale zh_Hans --ignore ".venv/*"
 
 check-deploy: $(VENV)/.installed-run

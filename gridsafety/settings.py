@@ -32,6 +32,8 @@ def _local_secret_key() -> str:
 
 
 SECRET_KEY = env("SECRET_KEY", default="") or _local_secret_key()
+# The portal's address as users reach it, for links in e-mails and group-robot messages.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from grids.admin import SchoolScopedAdmin
 
-from .models import Hazard, HazardCategory, HazardSettings, NonWorkingDay
+from .models import Hazard, HazardCategory, HazardSettings, NonWorkingDay, WebhookChannel
 
 
 @admin.register(HazardCategory)
@@ -43,3 +43,9 @@ class HazardAdmin(SchoolScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(WebhookChannel)
+class WebhookChannelAdmin(SchoolScopedAdmin):
+    list_display = ["name", "kind", "is_active", "school"]
+    list_filter = [("school", admin.RelatedOnlyFieldListFilter), "kind", "is_active"]

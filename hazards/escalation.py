@@ -25,6 +25,7 @@ from grids.models import GridCell
 from .clock import Clock, settings_for
 from .models import Action, Escalation, Hazard, HazardEvent, Notification, Stage, Status
 from .notify import cell_managers
+from .workflow import deliver_after_commit
 
 STAGES = [
     (Stage.ACCEPT, Status.REPORTED, "accept_due_at"),
@@ -133,4 +134,5 @@ def process_escalations(now: datetime.datetime) -> int:
         batch_size=1000,
         ignore_conflicts=True,
     )
+    deliver_after_commit([event.pk for event in events])
     return len(live)

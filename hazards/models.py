@@ -362,3 +362,33 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.recipient_id} {self.reason} {self.hazard_id}"
+
+
+class WebhookKind(models.TextChoices):
+    WECOM = "wecom", _("WeChat Work group robot")
+    DINGTALK = "dingtalk", _("DingTalk group robot")
+
+
+class WebhookChannel(models.Model):
+    """A school's group-chat robot that hears of new, escalated and closed hazards."""
+
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="webhook_channels", verbose_name=_("school")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=WebhookKind)
+    name = models.CharField(_("name"), max_length=50)
+    url = models.URLField(_("webhook address"), max_length=500)
+    secret = models.CharField(
+        _("signing secret"),
+        max_length=100,
+        blank=True,
+        help_text=_("DingTalk only, when the robot's security setting is 'sign'."),
+    )
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("group robot")
+        verbose_name_plural = _("group robots")
+
+    def __str__(self):
+        return self.name

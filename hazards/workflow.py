@@ -117,6 +117,7 @@ def hazard_report(
     if severity == Severity.MAJOR:
         recipients.update(dict.fromkeys(school_leaders(cell), "major"))
     notify(event, recipients, skip=reporter.pk)
+    deliver_after_commit([event.pk])
     return hazard
 
 
@@ -174,7 +175,16 @@ def _record(
         data=data or {},
     )
     notify(event, recipients or {}, skip=getattr(actor, "pk", None))
+    deliver_after_commit([event.pk])
     return event
+
+
+def deliver_after_commit(event_ids: list[int]) -> None:
+    """E-mail and group robots, by Celery once the step is committed."""
+    from .tasks import deliver_events
+
+    for start in range(0, len(event_ids), 500):
+        deliver_events.delay_on_commit(event_ids[start : start + 500])
 
 
 def _attach(hazard: Hazard, event: HazardEvent, photos, kind: str) -> None:

@@ -15,7 +15,7 @@ fi
 # Regenerate into a copy of the tree's catalogue and compare, leaving the file as it was.
 saved=$(mktemp)
 cp "$po" "$saved"
-"$PY" manage.py makemessages --locale zh_Hans --no-location --no-obsolete \
+"$PY" manage.py makemessages --locale zh_Hans --no-location --no-obsolete --extension html,txt,py,md \
   --ignore ".venv/*" --ignore "var/*" >/dev/null
 fresh=$(mktemp)
 cp "$po" "$fresh"

@@ -204,15 +204,10 @@ def wait_for(predicate, timeout=20.0) -> bool:
     return False
 
 
-@pytest.fixture(scope="session")
-def broker_folder(tmp_path_factory):
-    return tmp_path_factory.mktemp("broker")
-
-
 @pytest.fixture
-def live_worker(transactional_db, broker_folder, settings):
+def live_worker(transactional_db, settings):
     """A real Celery worker thread on the configured broker: Redis when CELERY_BROKER_URL
-    names it (CI), else the filesystem broker in a scratch folder."""
+    names it (CI), else the filesystem broker in tests/settings.py's scratch folder."""
     from celery.contrib.testing.worker import start_worker
     from django.db import connections
 
@@ -230,22 +225,18 @@ def live_worker(transactional_db, broker_folder, settings):
             require(False, "redis", f"Redis is not answering at {url}")
         app.control.purge()  # tasks an earlier test left queued
     else:
-        # One folder for the session: the app's producer keeps the options it first saw.
-        queue = broker_folder / "queue"
-        queue.mkdir(exist_ok=True)
-        for leftover in queue.iterdir():  # messages an earlier test left unconsumed
-            leftover.unlink()
-        app.conf.broker_transport_options = {
-            "data_folder_in": str(queue),
-            "data_folder_out": str(queue),
-            "control_folder": str(broker_folder / "control"),
-            "store_processed": False,
-        }
+        for leftover in (settings.TEST_BROKER_DIR / "queue").iterdir():
+            leftover.unlink()  # messages an earlier test left unconsumed
 
     @contextlib.contextmanager
     def running():
-        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
-            yield app
-        connections.close_all()
+        app.conf.broker_url  # noqa: B018 - load the settings now, or they would undo the line below
+        app.conf.task_always_eager = False
+        try:
+            with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+                yield app
+        finally:
+            app.conf.task_always_eager = True
+            connections.close_all()
 
     return running

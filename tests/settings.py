@@ -24,3 +24,18 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Uploaded photos from tests go to a scratch folder, not the demo's var/media.
 MEDIA_ROOT = Path(tempfile.gettempdir()) / "gridsafety-test-media"
+
+# Tasks run in the test's own thread unless a test starts a real worker (live_worker).
+CELERY_TASK_ALWAYS_EAGER = True
+if CELERY_BROKER_URL == "filesystem://":  # noqa: F405
+    # The laptop's broker for tests: a scratch folder, never the demo's var/broker.
+    TEST_BROKER_DIR = Path(tempfile.gettempdir()) / "gridsafety-test-broker"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(TEST_BROKER_DIR / "queue"),
+        "data_folder_out": str(TEST_BROKER_DIR / "queue"),
+        "control_folder": str(TEST_BROKER_DIR / "control"),
+        "store_processed": False,
+    }
+    for _folder in ("queue", "control"):
+        (TEST_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+SITE_URL = "http://testserver"
