@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from hazards import views as hazard_views
+
 from . import views
 
 urlpatterns = [
@@ -15,6 +17,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("grids/", include("grids.urls")),
     path("hazards/", include("hazards.urls")),
+    path("q/<str:token>/", hazard_views.qr_entry, name="qr"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

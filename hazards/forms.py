@@ -235,3 +235,29 @@ class QueueFilterForm(forms.Form):
             else:
                 field.widget.attrs["class"] = "form-control form-control-sm"
             field.widget.attrs["id"] = f"filter-{name}"
+
+
+class AnonymousReportForm(BootstrapForm):
+    """The QR sign's form for someone without a login: the cell is the sign's own."""
+
+    spot = ReportForm.base_fields["spot"]
+    category = forms.ModelChoiceField(label=_("Category"), queryset=HazardCategory.objects.none())
+    severity = ReportForm.base_fields["severity"]
+    description = ReportForm.base_fields["description"]
+    photos = ReportForm.base_fields["photos"]
+    contact_phone = forms.RegexField(
+        label=_("Your phone (optional)"),
+        required=False,
+        max_length=20,
+        regex=r"^[0-9+\- ]{5,20}$",
+        help_text=_("Only if you would like to hear back."),
+        error_messages={"invalid": _("Enter a phone number, digits only.")},
+    )
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = HazardCategory.objects.filter(
+            school=school, is_active=True
+        )
+        self.fields["severity"].widget.attrs = {"class": "btn-check"}
+        self.fields["photos"].widget.attrs["class"] = "form-control form-control-lg"

@@ -90,6 +90,11 @@ class HazardSettings(models.Model):
     escalate_hours_major = models.PositiveIntegerField(
         _("each further escalation (major), hours"), default=2
     )
+    allow_anonymous_reports = models.BooleanField(
+        _("accept anonymous reports from QR codes"),
+        default=False,
+        help_text=_("Visitors and parents may report by scanning a cell's sign, without a login."),
+    )
     skip_non_working_days = models.BooleanField(
         _("stop the clock on weekends and holidays"),
         default=False,
@@ -157,6 +162,9 @@ class Hazard(models.Model):
         related_name="reported_hazards",
         verbose_name=_("reporter"),
     )
+    is_anonymous = models.BooleanField(_("anonymous report"), default=False)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    reporter_ip = models.GenericIPAddressField(_("reported from address"), null=True, blank=True)
     assignee = models.ForeignKey(
         Person,
         on_delete=models.PROTECT,

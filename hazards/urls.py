@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/<slug:action>/", views.act, name="act"),
     path("photos/<int:pk>/", views.photo, name="photo"),
+    path("signs/<int:pk>/", views.signs, name="signs"),
 ]

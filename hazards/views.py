@@ -1,20 +1,25 @@
+from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from grids import access
+from grids.coverage import current_assignments_by_cell
 
-from . import permissions, selectors, workflow
+from . import permissions, qr, selectors, workflow
 from .clock import Clock, settings_for
 from .forms import (
     AcceptForm,
+    AnonymousReportForm,
     DeadlineForm,
     QueueFilterForm,
     ReasonForm,
@@ -284,3 +289,65 @@ def inbox(request):
         return redirect("hazards:inbox")
     page = Paginator(selectors.inbox(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "hazards/inbox.html", {"page": page})
+
+
+def _can_print_signs(user, cell) -> bool:
+    return access.covers(user, cell) or access.is_school_admin(user, cell.school_id)
+
+
+@login_required
+def signs(request, pk):
+    """Printable A4 signs: the cell's, or with ?subtree=1 every cell under it too."""
+    cell = get_object_or_404(access.visible_cells(request.user).select_related("school"), pk=pk)
+    if not _can_print_signs(request.user, cell):
+        raise Http404
+    cells = cell.get_descendants(include_self=True) if request.GET.get("subtree") else [cell]
+    cells = list(cells)
+    people = current_assignments_by_cell([c.pk for c in cells])
+    items = [
+        {
+            "cell": c,
+            "people": people.get(c.pk, []),
+            "qr": qr.qr_svg(qr.cell_url(c)),
+            "url": qr.cell_url(c),
+        }
+        for c in cells
+    ]
+    return render(request, "hazards/signs.html", {"cell": cell, "items": items})
+
+
+def qr_entry(request, token):
+    """Where a sign's QR code leads: the report form for staff, or the anonymous form."""
+    cell = qr.cell_from_token(token)
+    if cell is None:
+        raise Http404
+    person = access.person_of(request.user)
+    if person is not None and person.school_id == cell.school_id:
+        return redirect(f"{reverse('hazards:new')}?cell={cell.pk}")
+    if not settings_for(cell.school_id).allow_anonymous_reports:
+        return redirect_to_login(f"{reverse('hazards:new')}?cell={cell.pk}")
+    form = AnonymousReportForm(request.POST or None, request.FILES or None, school=cell.school)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            hazard = workflow.hazard_report_anonymous(
+                cell=cell,
+                category=data["category"],
+                severity=data["severity"],
+                description=data["description"],
+                spot=data["spot"],
+                photos=data["photos"],
+                contact_phone=data["contact_phone"],
+                ip=get_client_ip_address(request),
+            )
+        except workflow.TooManyReports as refused:
+            form.add_error(None, str(refused))
+            status = 429
+        else:
+            return render(
+                request, "hazards/anonymous_done.html", {"cell": cell, "number": hazard.number}
+            )
+    return render(
+        request, "hazards/anonymous_report.html", {"cell": cell, "form": form}, status=status
+    )

@@ -54,6 +54,13 @@ ASSIGNEE_NO_LOGIN = _("%(person)s has no login and could not act on the hazard."
 DEADLINE_PAST = _("The deadline must lie in the future.")
 CELL_NOT_REPORTABLE = _("You cannot report in this cell.")
 CATEGORY_OTHER_SCHOOL = _("This category belongs to another school.")
+ANONYMOUS_OFF = _("This school does not take reports without a login.")
+TOO_MANY_REPORTS = _("Too many reports from this network in the last hour. Please try later.")
+ANONYMOUS_PER_HOUR = 5
+
+
+class TooManyReports(PermissionDenied):
+    pass
 
 
 class StaleHazard(Exception):
@@ -86,6 +93,61 @@ def hazard_report(
     """Open a hazard in a cell. Its cell's managers are told; for a major one, level 1 too."""
     if not permissions.reportable_cells(reporter).filter(pk=cell.pk).exists():
         raise PermissionDenied(CELL_NOT_REPORTABLE)
+    return _open_hazard(
+        cell=cell,
+        category=category,
+        severity=severity,
+        description=description,
+        spot=spot,
+        photos=photos,
+        now=now,
+        reporter=reporter,
+    )
+
+
+@transaction.atomic
+def hazard_report_anonymous(
+    *,
+    cell: GridCell,
+    category: HazardCategory,
+    severity: str,
+    description: str,
+    spot: str = "",
+    photos=(),
+    contact_phone: str = "",
+    ip: str | None = None,
+    now: datetime.datetime | None = None,
+) -> Hazard:
+    """A report from a cell's QR sign without a login, where the school allows it.
+
+    Limited per address (ANONYMOUS_PER_HOUR) and marked anonymous for the manager to triage.
+    """
+    now = now or timezone.now()
+    if not settings_for(cell.school_id).allow_anonymous_reports:
+        raise PermissionDenied(ANONYMOUS_OFF)
+    recent = Hazard.objects.filter(
+        is_anonymous=True, reporter_ip=ip, reported_at__gte=now - datetime.timedelta(hours=1)
+    ).count()
+    if recent >= ANONYMOUS_PER_HOUR:
+        raise TooManyReports(TOO_MANY_REPORTS)
+    return _open_hazard(
+        cell=cell,
+        category=category,
+        severity=severity,
+        description=description,
+        spot=spot,
+        photos=photos,
+        now=now,
+        reporter=None,
+        is_anonymous=True,
+        contact_phone=contact_phone,
+        reporter_ip=ip,
+    )
+
+
+def _open_hazard(
+    *, cell, category, severity, description, spot, photos, now, reporter, **anonymous
+) -> Hazard:
     if category.school_id != cell.school_id:
         raise ValidationError(CATEGORY_OTHER_SCHOOL)
     now = now or timezone.now()
@@ -103,6 +165,7 @@ def hazard_report(
         reporter=reporter,
         reported_at=now,
         accept_due_at=clock.add(now, settings.hours("accept", severity)),
+        **anonymous,
     )
     event = HazardEvent.objects.create(
         hazard=hazard,
@@ -116,7 +179,7 @@ def hazard_report(
     recipients = dict.fromkeys(cell_managers(cell), "to_accept")
     if severity == Severity.MAJOR:
         recipients.update(dict.fromkeys(school_leaders(cell), "major"))
-    notify(event, recipients, skip=reporter.pk)
+    notify(event, recipients, skip=getattr(reporter, "pk", None))
     deliver_after_commit([event.pk])
     return hazard
 

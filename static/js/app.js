@@ -14,3 +14,7 @@ document.addEventListener("change", (event) => {
     document.querySelectorAll("details.grid-node").forEach((node) => { node.open = true; });
   }
 });
+
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
+});
