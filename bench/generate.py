@@ -1,0 +1,103 @@
+"""Build the benchmark school: the demo grid and N hazards, with bulk inserts.
+
+Reproducible: a fixed random seed. 10% of the open hazards are past their deadline.
+"""
+
+import datetime
+import random
+
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+
+from grids.models import Assignment, GridCell, School
+from hazards.models import (
+    Action,
+    Hazard,
+    HazardCategory,
+    HazardEvent,
+    Severity,
+    Status,
+)
+
+SEVERITIES = [Severity.GENERAL] * 8 + [Severity.SERIOUS] * 2
+
+
+def generate(hazards: int, overdue_share: float = 0.1, seed: int = 20261130) -> School:
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    school = School.objects.get(code="qingshi")
+    if school.hazards.count() >= hazards:
+        return school
+    rng = random.Random(seed)
+    cells = list(GridCell.objects.filter(school=school, depth__gte=1))
+    people = {
+        a.cell_id: a.person
+        for a in Assignment.objects.current()
+        .filter(cell__school=school, person__user__isnull=False)
+        .select_related("person")
+    }
+    staffed = [c for c in cells if c.pk in people]
+    categories = list(HazardCategory.objects.filter(school=school))
+    users = [p.user_id for p in people.values()]
+    now = timezone.now()
+    day_counts: dict[str, int] = {}
+    rows, events = [], []
+    for n in range(hazards):
+        overdue = rng.random() < overdue_share
+        rectifying = rng.random() < 0.5
+        cell = rng.choice(staffed if rectifying else cells)
+        severity = rng.choice(SEVERITIES)
+        # Open hazards from the last three years; the overdue ones have passed their deadline.
+        reported = now - datetime.timedelta(minutes=rng.randint(60, 3 * 365 * 24 * 60))
+        due = (
+            now - datetime.timedelta(hours=rng.randint(1, 200))
+            if overdue
+            else now + datetime.timedelta(hours=rng.randint(1, 200))
+        )
+        day = timezone.localtime(reported).strftime("%Y%m%d")
+        day_counts[day] = day_counts.get(day, 0) + 1
+        rows.append(
+            Hazard(
+                school=school,
+                number=f"YH-{day}-B{day_counts[day]:03d}",
+                cell=cell,
+                category=rng.choice(categories),
+                severity=severity,
+                description=f"Bench hazard {n}",
+                reporter_id=rng.choice(users),
+                status=Status.RECTIFYING if rectifying else Status.REPORTED,
+                reported_at=reported,
+                accept_due_at=due if not rectifying else reported,
+                accepted_at=reported if rectifying else None,
+                rectify_due_at=due if rectifying else None,
+                assignee=people.get(cell.pk) if rectifying else None,
+            )
+        )
+    with transaction.atomic():
+        Hazard.objects.bulk_create(rows, batch_size=2000)
+        for hazard in rows:
+            events.append(
+                HazardEvent(
+                    hazard=hazard,
+                    action=Action.REPORT,
+                    at=hazard.reported_at,
+                    actor_id=hazard.reporter_id,
+                    to_status=Status.REPORTED,
+                )
+            )
+            if hazard.status == Status.RECTIFYING:
+                events.append(
+                    HazardEvent(
+                        hazard=hazard,
+                        action=Action.ACCEPT,
+                        at=hazard.reported_at,
+                        from_status=Status.REPORTED,
+                        to_status=Status.RECTIFYING,
+                        data={"assignee": hazard.assignee.name},
+                    )
+                )
+        HazardEvent.objects.bulk_create(events, batch_size=5000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return school

@@ -1,0 +1,114 @@
+"""Benchmark runner: page medians, query counts and the escalation scan at scale.
+
+    .venv/bin/python -m bench.run --hazards 100000            # SQLite under var/
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python -m bench.run
+
+Each page: 3 warm-ups, then the median and p90 of 30 requests through Django's test client
+(DEBUG off), and the query count of one more. Then the escalation scan over the open hazards.
+"""
+
+import argparse
+import os
+import statistics
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+import django
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from bench.generate import generate  # noqa: E402
+from hazards.escalation import escalation_scan  # noqa: E402
+from hazards.models import Hazard, HazardEvent  # noqa: E402
+
+
+def measure(client, url, runs):
+    for _ in range(3):
+        assert client.get(url).status_code == 200, url
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.9) - 1], len(queries)
+
+
+def long_timeline_hazard() -> int:
+    """The hazard with the most events: the page with the full timeline."""
+    hazard = Hazard.objects.order_by("-reported_at").first()
+    for n in range(18):
+        HazardEvent.objects.create(
+            hazard=hazard,
+            action="deadline",
+            at=timezone.now(),
+            from_status=hazard.status,
+            to_status=hazard.status,
+            note=f"step {n}",
+        )
+    return hazard.pk
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--hazards", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+
+    start = time.perf_counter()
+    generate(args.hazards)
+    print(
+        f"data: {Hazard.objects.count():,} hazards, {HazardEvent.objects.count():,} events "
+        f"on {connection.vendor} (ready in {time.perf_counter() - start:.1f} s)"
+    )
+
+    users = {u.username: u for u in get_user_model().objects.all()}
+    pages = [
+        ("bare page (floor)", "principal", reverse("bench-bare")),
+        ("home", "principal", reverse("home")),
+        ("queue, first page", "principal", reverse("hazards:list") + "?tab=queue"),
+        ("queue, overdue filter", "principal", reverse("hazards:list") + "?tab=queue&overdue=on"),
+        ("to-do list (teacher)", "teacher", reverse("hazards:list")),
+        (
+            "hazard page, 20 events",
+            "principal",
+            reverse("hazards:detail", args=[long_timeline_hazard()]),
+        ),
+        ("grid tree", "principal", reverse("grids:tree")),
+    ]
+    rows = []
+    for label, username, url in pages:
+        client = Client()
+        client.force_login(users[username])
+        rows.append((label, *measure(client, url, args.runs)))
+    floor = rows[0][1]
+    print("\n| page | median ms | p90 ms | queries | x bare |\n|---|---|---|---|---|")
+    for label, median, p90, queries in rows:
+        print(f"| {label} | {median:.1f} | {p90:.1f} | {queries} | {median / floor:.1f} |")
+
+    now = timezone.now()
+    open_count = Hazard.objects.open().count()
+    start = time.perf_counter()
+    steps = escalation_scan(now=now)
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    again = escalation_scan(now=now)
+    second = time.perf_counter() - start
+    print(
+        f"\nescalation scan over {open_count:,} open hazards: {steps:,} steps in {first:.2f} s; "
+        f"run again: {again} steps in {second:.2f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()
