@@ -140,6 +140,8 @@ class AcceptForm(ActionForm):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = people_of_subtree(self.hazard.cell)
         self.fields["rectify_due_at"].initial = timezone.localtime(default_due)
+        if self.hazard.severity != Severity.MAJOR:
+            del self.fields["interim_measures"]
 
 
 class ReasonForm(ActionForm):

@@ -175,7 +175,7 @@ def _accept(hazard, user, data):
         assignee=data["assignee"],
         rectify_due_at=data["rectify_due_at"],
         note=data["note"],
-        interim_measures=data["interim_measures"],
+        interim_measures=data.get("interim_measures", ""),
         expected_version=data["version"],
     )
 

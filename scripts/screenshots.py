@@ -36,6 +36,7 @@ PAGES = [
     ("principal", "/hazards/?tab=queue", "queue-principal"),
     ("principal", "hazard:YH", "hazard-principal"),
     ("principal", "/hazards/inbox/", "inbox-principal"),
+    ("admin", "sign:2-02-02-01", "signs-admin"),
     ("teacher", "/grids/cells/999999/", "not-found"),
 ]
 
@@ -82,6 +83,8 @@ def main():
                     page.goto(f"{args.url}{href}")
                     if kind == "reassign":
                         page.click('a[href$="/assign/"]')
+                    if kind == "sign":
+                        page.click('a[href*="/hazards/signs/"]')
                 else:
                     page.goto(f"{args.url}{target}")
                 path = out / f"{name}-{size}.png"

@@ -270,3 +270,13 @@ def test_inbox_counts_and_reads(grid, client_for):
     assert 'data-testid="unread">1<' in home.content.decode()
     client.get(reverse("hazards:detail", args=[hazard.pk]))
     assert 'data-testid="unread"' not in client.get(reverse("home")).content.decode()
+
+
+def test_interim_measures_are_asked_for_major_hazards_only(grid, client_for):
+    client = client_for(grid.users["manager"])
+    general = report(grid, cell="class2")
+    major = report(grid, cell="class2", severity="major")
+    fields = client.get(reverse("hazards:detail", args=[general.pk])).context["forms"]
+    assert "interim_measures" not in fields[Action.ACCEPT].fields
+    fields = client.get(reverse("hazards:detail", args=[major.pk])).context["forms"]
+    assert "interim_measures" in fields[Action.ACCEPT].fields
