@@ -33,10 +33,14 @@ def person_of(user) -> Person | None:
     return cached
 
 
-def _rights(user, codename: str) -> QuerySet:
+def _all_rights(codename: str) -> QuerySet:
     return GridCellUserObjectPermission.objects.filter(
-        user=user, permission__codename=codename, permission__content_type__app_label="grids"
+        permission__codename=codename, permission__content_type__app_label="grids"
     )
+
+
+def _rights(user, codename: str) -> QuerySet:
+    return _all_rights(codename).filter(user=user)
 
 
 def _rights_above(user, codename: str, cell_path: str = "") -> QuerySet:
@@ -129,4 +133,43 @@ def visible_cells(user) -> QuerySet[GridCell]:
     administered = _rights(user, ADMINISTER).filter(content_object__school=OuterRef("school"))
     return GridCell.objects.filter(
         Exists(_rights_above(user, MANAGE)) | Exists(mine) | Exists(administered)
+    )
+
+
+def cell_managers(cell: GridCell, exclude: int | None = None) -> list[int]:
+    """User ids of whoever manages `cell`; if nobody does (a gap), the nearest manager above.
+
+    `exclude` skips one user, so a manager who rectified their own cell's hazard sends the
+    verification to the level above. Rights rows are kept in step with managing
+    assignments, so one query answers it.
+    """
+    rows = (
+        _all_rights(MANAGE)
+        .filter(
+            content_object__tree_id=cell.tree_id,
+            content_object__lft__lte=cell.lft,
+            content_object__rght__gte=cell.rght,
+        )
+        .order_by("-content_object__depth")
+        .values_list("user_id", "content_object__depth")
+    )
+    nearest = None
+    users = []
+    for user_id, depth in rows:
+        if user_id == exclude:
+            continue
+        if nearest is None:
+            nearest = depth
+        if depth != nearest:
+            break
+        users.append(user_id)
+    return users
+
+
+def school_leaders(cell: GridCell) -> list[int]:
+    """User ids managing the level-1 cell of the cell's tree."""
+    return list(
+        _all_rights(MANAGE)
+        .filter(content_object__tree_id=cell.tree_id, content_object__parent__isnull=True)
+        .values_list("user_id", flat=True)
     )

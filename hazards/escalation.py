@@ -20,11 +20,11 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from grids.access import cell_managers
 from grids.models import GridCell
 
 from .clock import Clock, settings_for
 from .models import Action, Escalation, Hazard, HazardEvent, Notification, Stage, Status
-from .notify import cell_managers
 from .workflow import deliver_after_commit
 
 STAGES = [

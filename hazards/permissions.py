@@ -99,3 +99,8 @@ def allowed_actions(user, hazard: Hazard) -> set[str]:
     if _state_allows(Action.SUBMIT, user, hazard) and is_assignee(user, hazard):
         offered.add(Action.SUBMIT)
     return offered
+
+
+def can_print_signs(user, cell: GridCell) -> bool:
+    """Those who manage a cell, and the school admin, print its sign."""
+    return access.covers(user, cell) or access.is_school_admin(user, cell.school_id)

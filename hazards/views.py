@@ -291,15 +291,11 @@ def inbox(request):
     return render(request, "hazards/inbox.html", {"page": page})
 
 
-def _can_print_signs(user, cell) -> bool:
-    return access.covers(user, cell) or access.is_school_admin(user, cell.school_id)
-
-
 @login_required
 def signs(request, pk):
     """Printable A4 signs: the cell's, or with ?subtree=1 every cell under it too."""
     cell = get_object_or_404(access.visible_cells(request.user).select_related("school"), pk=pk)
-    if not _can_print_signs(request.user, cell):
+    if not permissions.can_print_signs(request.user, cell):
         raise Http404
     cells = cell.get_descendants(include_self=True) if request.GET.get("subtree") else [cell]
     cells = list(cells)

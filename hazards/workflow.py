@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grids.access import cell_managers, school_leaders
 from grids.models import Assignment, GridCell, Person, School
 
 from . import permissions
@@ -27,7 +28,7 @@ from .models import (
     Severity,
     Status,
 )
-from .notify import cell_managers, notify, school_leaders
+from .notify import notify
 
 # action: (statuses it may start from, status it leads to; None keeps the status)
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
