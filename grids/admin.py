@@ -76,6 +76,19 @@ class SchoolScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class ReadOnlyAdminMixin:
+    """History and state that only the portal's services may write: view, never edit."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(School)
 class SchoolAdmin(SchoolScopedAdmin):
     school_path = "pk"
@@ -151,18 +164,9 @@ class PersonAdmin(SchoolScopedAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(SchoolScopedAdmin):
+class AssignmentAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
     school_path = "cell__school"
     list_display = ["person", "role", "cell", "valid_from", "valid_to", "created_by"]
     list_filter = [("cell__school", admin.RelatedOnlyFieldListFilter), "role__kind"]
     search_fields = ["person__name", "cell__name", "cell__code"]
     list_select_related = ["person", "role", "cell", "created_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

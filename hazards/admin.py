@@ -3,7 +3,7 @@ changes only through the loop's steps (hazards.workflow)."""
 
 from django.contrib import admin
 
-from grids.admin import SchoolScopedAdmin
+from grids.admin import ReadOnlyAdminMixin, SchoolScopedAdmin
 
 from .models import Hazard, HazardCategory, HazardSettings, NonWorkingDay, WebhookChannel
 
@@ -29,20 +29,11 @@ class NonWorkingDayAdmin(SchoolScopedAdmin):
 
 
 @admin.register(Hazard)
-class HazardAdmin(SchoolScopedAdmin):
+class HazardAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
     list_display = ["number", "category", "cell", "severity", "status", "reported_at"]
     list_filter = ["status", "severity", ("school", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["number", "description"]
     list_select_related = ["category", "cell"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WebhookChannel)

@@ -168,79 +168,32 @@ def detail(request, pk, bound=None):
     return render(request, "hazards/detail.html", context, status=400 if bound else 200)
 
 
-def _accept(hazard, user, data):
-    return workflow.hazard_accept(
-        hazard_id=hazard.pk,
-        actor=user,
-        assignee=data["assignee"],
-        rectify_due_at=data["rectify_due_at"],
-        note=data["note"],
-        interim_measures=data.get("interim_measures", ""),
-        expected_version=data["version"],
-    )
-
-
-def _decline(hazard, user, data):
-    return workflow.hazard_decline(
-        hazard_id=hazard.pk, actor=user, reason=data["reason"], expected_version=data["version"]
-    )
-
-
-def _submit(hazard, user, data):
-    return workflow.hazard_submit(
-        hazard_id=hazard.pk,
-        actor=user,
-        note=data["note"],
-        photos=data["photos"],
-        expected_version=data["version"],
-    )
-
-
-def _verify(hazard, user, data):
-    return workflow.hazard_verify(
-        hazard_id=hazard.pk, actor=user, note=data["note"], expected_version=data["version"]
-    )
-
-
-def _reject(hazard, user, data):
-    return workflow.hazard_reject(
-        hazard_id=hazard.pk,
-        actor=user,
-        reason=data["reason"],
-        rectify_due_at=data["rectify_due_at"],
-        expected_version=data["version"],
-    )
-
-
-def _reassign(hazard, user, data):
-    return workflow.hazard_reassign(
-        hazard_id=hazard.pk,
-        actor=user,
-        assignee=data["assignee"],
-        reason=data["reason"],
-        expected_version=data["version"],
-    )
-
-
-def _deadline(hazard, user, data):
-    return workflow.hazard_change_deadline(
-        hazard_id=hazard.pk,
-        actor=user,
-        due_at=data["due_at"],
-        reason=data["reason"],
-        expected_version=data["version"],
-    )
-
-
-# action: (form, step, what the actor is told when it worked)
+# action: (form, step, what the actor is told when it worked). Each form's fields are the
+# step's keyword arguments, plus the version the page was drawn from.
 ACTIONS = {
-    Action.ACCEPT: (AcceptForm, _accept, gettext_lazy("Accepted and assigned.")),
-    Action.DECLINE: (ReasonForm, _decline, gettext_lazy("Declined; the reporter has been told.")),
-    Action.SUBMIT: (SubmitForm, _submit, gettext_lazy("Submitted for verification.")),
-    Action.VERIFY: (VerifyForm, _verify, gettext_lazy("Verified and closed.")),
-    Action.REJECT: (RejectForm, _reject, gettext_lazy("Sent back for rectification.")),
-    Action.REASSIGN: (ReassignForm, _reassign, gettext_lazy("Reassigned.")),
-    Action.DEADLINE: (DeadlineForm, _deadline, gettext_lazy("Deadline changed.")),
+    Action.ACCEPT: (AcceptForm, workflow.hazard_accept, gettext_lazy("Accepted and assigned.")),
+    Action.DECLINE: (
+        ReasonForm,
+        workflow.hazard_decline,
+        gettext_lazy("Declined; the reporter has been told."),
+    ),
+    Action.SUBMIT: (
+        SubmitForm,
+        workflow.hazard_submit,
+        gettext_lazy("Submitted for verification."),
+    ),
+    Action.VERIFY: (VerifyForm, workflow.hazard_verify, gettext_lazy("Verified and closed.")),
+    Action.REJECT: (
+        RejectForm,
+        workflow.hazard_reject,
+        gettext_lazy("Sent back for rectification."),
+    ),
+    Action.REASSIGN: (ReassignForm, workflow.hazard_reassign, gettext_lazy("Reassigned.")),
+    Action.DEADLINE: (
+        DeadlineForm,
+        workflow.hazard_change_deadline,
+        gettext_lazy("Deadline changed."),
+    ),
 }
 
 
@@ -254,8 +207,10 @@ def act(request, pk, action):
     extra = {"default_due": timezone.now()} if action == Action.ACCEPT else {}
     form = form_class(request.POST, request.FILES, hazard=hazard, prefix=action, **extra)
     if form.is_valid():
+        arguments = dict(form.cleaned_data)
+        version = arguments.pop("version")
         try:
-            step(hazard, request.user, form.cleaned_data)
+            step(hazard_id=hazard.pk, actor=request.user, expected_version=version, **arguments)
         except workflow.StaleHazard as stale:
             messages.warning(request, stale.message)
             return redirect("hazards:detail", pk=pk)
