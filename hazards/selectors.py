@@ -13,12 +13,19 @@ def _for_list(queryset: QuerySet) -> QuerySet:
 
 
 def todo(user) -> QuerySet[Hazard]:
-    """What waits for the user: to accept or verify in their subtree, to rectify as assignee."""
-    mine = Q(status=Status.RECTIFYING, assignee__user=user)
-    managed = access.cell_filter(user, "cell") & (
-        Q(status=Status.REPORTED) | (Q(status=Status.VERIFYING) & ~Q(rectified_by=user))
+    """What waits for this user, not everything they could act on: hazards to rectify as
+    assignee, and those they were asked to accept or verify (as the nearest manager, by
+    escalation, or as level 1 for a major hazard) that are still in that state."""
+    asked = Notification.objects.filter(recipient=user)
+    to_accept = asked.filter(reason__in=["to_accept", "major", "escalated"]).values("hazard_id")
+    to_verify = asked.filter(reason__in=["to_verify", "escalated"]).values("hazard_id")
+    return _for_list(
+        Hazard.objects.filter(
+            Q(status=Status.RECTIFYING, assignee__user=user)
+            | Q(status=Status.REPORTED, pk__in=to_accept)
+            | (Q(status=Status.VERIFYING, pk__in=to_verify) & ~Q(rectified_by=user))
+        )
     )
-    return _for_list(Hazard.objects.filter(mine | managed))
 
 
 def reported_by(user) -> QuerySet[Hazard]:

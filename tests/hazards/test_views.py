@@ -213,9 +213,10 @@ def test_list_queries_do_not_grow_with_rows(grid, client_for, tab, django_assert
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client = client_for(grid.users["principal"])
+    # The class teacher is asked to accept reports in class2 and rectifies the accepted ones.
+    client = client_for(grid.users["teacher2" if tab == "todo" else "principal"])
     url = reverse("hazards:list") + f"?tab={tab}"
-    report(grid, reporter="principal", cell="class1")
+    report(grid, reporter="principal", cell="class2")
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     for n in range(30):
@@ -280,3 +281,18 @@ def test_interim_measures_are_asked_for_major_hazards_only(grid, client_for):
     assert "interim_measures" not in fields[Action.ACCEPT].fields
     fields = client.get(reverse("hazards:detail", args=[major.pk])).context["forms"]
     assert "interim_measures" in fields[Action.ACCEPT].fields
+
+
+def test_the_leaders_todo_holds_what_was_raised_to_them_not_every_report(grid, client_for):
+    from hazards.escalation import escalation_scan
+
+    from .helpers import T0
+
+    routine = report(grid, reporter="guard", cell="class2")
+    major = report(grid, reporter="guard", cell="class1", severity="major")
+    client = client_for(grid.users["principal"])
+    numbers = {h.number for h in client.get(reverse("hazards:list")).context["page"]}
+    assert numbers == {major.number}  # a major hazard reaches level 1 at once
+    escalation_scan(now=T0 + datetime.timedelta(days=5))  # the routine one climbs to level 1
+    numbers = {h.number for h in client.get(reverse("hazards:list")).context["page"]}
+    assert numbers == {major.number, routine.number}
