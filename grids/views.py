@@ -6,6 +6,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from duties.selectors import duty_lists
+
 from . import access, selectors, services
 from .coverage import grid_problems
 from .forms import EndAssignmentForm, ReassignForm
@@ -33,6 +35,7 @@ def cell_detail(request, pk):
     by_cell = selectors.current_assignments_by_cell([cell.pk])
     context = {
         "cell": cell,
+        "duty_list": duty_lists([cell])[0],
         "ancestors": cell.get_ancestors(),
         "children": cell.get_children(),
         "current": by_cell.get(cell.pk, []),

@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from duties.selectors import duty_lists
 from grids import access
 from grids.coverage import grid_problems
 from grids.models import Assignment
@@ -16,12 +17,14 @@ def home(request):
     person = access.person_of(user)
     context = {"person": person}
     if person is not None:
-        context["assignments"] = (
+        assignments = list(
             Assignment.objects.current()
             .filter(person=person)
             .select_related("cell", "role")
             .order_by("cell__tree_id", "cell__lft")
         )
+        context["assignments"] = assignments
+        context["duty_lists"] = duty_lists(list({a.cell_id: a.cell for a in assignments}.values()))
         context["covered_count"] = access.covered_cells(user).count()
         context["is_admin"] = can_administer(user, person.school)
         todo = hazard_selectors.todo(user)

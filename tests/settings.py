@@ -39,3 +39,9 @@ if CELERY_BROKER_URL == "filesystem://":  # noqa: F405
     for _folder in ("queue", "control"):
         (TEST_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 SITE_URL = "http://testserver"
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not shared-cache memory: tests that run a worker thread beside the test write
+    # from two connections, and only a file database waits for a lock instead of failing.
+    _scratch = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
+    DATABASES["default"]["TEST"] = {"NAME": str(_scratch / "gridsafety-test.sqlite3")}  # noqa: F405

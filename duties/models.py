@@ -1,0 +1,93 @@
+"""The duty library (zhize qingdan): written duties per grid level and per post, and the
+posts each cell carries. A cell's duty list is its level's duties, its posts' duties and
+its own extra duties (GridCell.duties)."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import MAX_LEVEL, GridCell, School
+
+
+class Post(models.Model):
+    """A post with written duties: an office (jiaowuchu), or a role like the class teacher."""
+
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="posts", verbose_name=_("school")
+    )
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=50)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    class Meta:
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "code"], name="post_unique_code"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Duty(models.Model):
+    """One line of a duty list, for a post or for every cell of a grid level."""
+
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="duties", verbose_name=_("school")
+    )
+    post = models.ForeignKey(
+        Post,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="duties",
+        verbose_name=_("post"),
+    )
+    level = models.PositiveSmallIntegerField(
+        _("grid level"),
+        null=True,
+        blank=True,
+        choices=[(n, n) for n in range(1, MAX_LEVEL + 1)],
+        help_text=_("For duties every cell of a level carries; leave empty for a post's duty."),
+    )
+    text = models.CharField(_("duty"), max_length=300)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("duty")
+        verbose_name_plural = _("duties")
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(post__isnull=True, level__isnull=False)
+                | Q(post__isnull=False, level__isnull=True),
+                name="duty_for_a_post_or_a_level",
+            ),
+        ]
+
+    def __str__(self):
+        return self.text
+
+
+class CellPost(models.Model):
+    """A post a cell carries: the class cell carries the class teacher's duties."""
+
+    cell = models.ForeignKey(
+        GridCell, on_delete=models.CASCADE, related_name="cell_posts", verbose_name=_("cell")
+    )
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="cell_posts", verbose_name=_("post")
+    )
+
+    class Meta:
+        verbose_name = _("post of a cell")
+        verbose_name_plural = _("posts of cells")
+        constraints = [
+            models.UniqueConstraint(fields=["cell", "post"], name="cellpost_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.cell} · {self.post}"

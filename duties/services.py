@@ -1,0 +1,51 @@
+"""Loading the duty library and the demo school's posts from their data files."""
+
+import json
+from pathlib import Path
+
+from django.db import transaction
+
+from grids.models import GridCell, School
+
+from .models import CellPost, Duty, Post
+
+LIBRARY_FILE = Path(__file__).parent / "data" / "duty_library.json"
+DEMO_POSTS_FILE = Path(__file__).parent / "data" / "demo_posts.json"
+
+
+@transaction.atomic
+def duty_library_seed(school: School) -> None:
+    """The plan's duties for a school that has none yet; an edited library is left alone."""
+    if Duty.objects.filter(school=school).exists():
+        return
+    library = json.loads(LIBRARY_FILE.read_text(encoding="utf-8"))
+    rows = []
+    for level, texts in library["levels"].items():
+        rows += [
+            Duty(school=school, level=int(level), text=text, sort_order=n)
+            for n, text in enumerate(texts)
+        ]
+    for order, entry in enumerate(library["posts"]):
+        post, _created = Post.objects.get_or_create(
+            school=school, code=entry["code"], defaults={"name": entry["name"], "sort_order": order}
+        )
+        rows += [
+            Duty(school=school, post=post, text=text, sort_order=n)
+            for n, text in enumerate(entry["duties"])
+        ]
+    Duty.objects.bulk_create(rows)
+
+
+def demo_posts_assign(school: School) -> None:
+    """Give the demo school's cells their posts (idempotent)."""
+    mapping = json.loads(DEMO_POSTS_FILE.read_text(encoding="utf-8")).get(school.code, {})
+    posts = {post.code: post for post in Post.objects.filter(school=school)}
+    cells = {cell.code: cell for cell in GridCell.objects.filter(school=school, code__in=mapping)}
+    CellPost.objects.bulk_create(
+        [
+            CellPost(cell=cells[code], post=posts[post_code])
+            for code, post_codes in mapping.items()
+            for post_code in post_codes
+        ],
+        ignore_conflicts=True,
+    )
