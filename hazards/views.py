@@ -67,7 +67,6 @@ def hazard_list(request):
             "manages": manages,
             "filter_form": filter_form,
             "query": query.urlencode(),
-            "now": timezone.now(),
         },
     )
 
@@ -163,7 +162,6 @@ def detail(request, pk, bound=None):
         "after": [p for e in events for p in e.photos.all() if p.kind == "after"],
         "forms": forms,
         "open_action": bound[0] if bound else next(iter(forms), None),
-        "now": timezone.now(),
     }
     return render(request, "hazards/detail.html", context, status=400 if bound else 200)
 

@@ -4,6 +4,7 @@ Everything else (database, broker) still comes from the environment, so CI runs 
 suite on PostgreSQL and Redis by setting DATABASE_URL and CELERY_BROKER_URL.
 """
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -44,4 +45,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared-cache memory: tests that run a worker thread beside the test write
     # from two connections, and only a file database waits for a lock instead of failing.
     _scratch = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
-    DATABASES["default"]["TEST"] = {"NAME": str(_scratch / "gridsafety-test.sqlite3")}  # noqa: F405
+    _name = f"gridsafety-test-{os.getpid()}.sqlite3"  # two runs at once never share it
+    DATABASES["default"]["TEST"] = {"NAME": str(_scratch / _name)}  # noqa: F405

@@ -296,3 +296,10 @@ def test_the_leaders_todo_holds_what_was_raised_to_them_not_every_report(grid, c
     escalation_scan(now=T0 + datetime.timedelta(days=5))  # the routine one climbs to level 1
     numbers = {h.number for h in client.get(reverse("hazards:list")).context["page"]}
     assert numbers == {major.number, routine.number}
+
+
+def test_overdue_is_marked_on_every_list(grid, client_for):
+    report(grid, reporter="guard", cell="class1")  # reported 2026-11-02: long overdue
+    client = client_for(grid.users["teacher"])
+    for url in [reverse("home"), reverse("hazards:list")]:
+        assert "text-danger fw-semibold" in client.get(url).content.decode(), url
