@@ -82,7 +82,12 @@ def report(request):
     if wanted and wanted.isdigit() and cells.filter(pk=wanted).exists():
         initial["cell"] = int(wanted)
     else:
-        mine = access.assigned_cells(request.user).order_by("-depth").first()
+        # The smallest cell they hold, inside the school before outside, in tree order.
+        mine = (
+            access.assigned_cells(request.user)
+            .order_by("-depth", "scope", "tree_id", "lft")
+            .first()
+        )
         if mine is not None:
             initial["cell"] = mine.pk
     form = ReportForm(
