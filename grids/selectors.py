@@ -108,10 +108,6 @@ def _attach_paths(roots: list[TreeNode]) -> None:
         node.path = [a for a in ancestors if _contains(a, node.cell)]
 
 
-def cell_ancestors(cell: GridCell) -> list[GridCell]:
-    return list(cell.get_ancestors())
-
-
 def cell_history(cell: GridCell):
     """Every assignment the cell ever had, newest first, with who recorded and ended it."""
     return cell.assignments.select_related("person", "role", "created_by", "ended_by").order_by(
