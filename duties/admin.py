@@ -1,8 +1,8 @@
 from django.contrib import admin
 
-from grids.admin import SchoolScopedAdmin
+from grids.admin import ReadOnlyAdminMixin, SchoolScopedAdmin
 
-from .models import CellPost, Duty, Post
+from .models import CellPost, Duty, Post, Visit
 
 
 class DutyInline(admin.TabularInline):
@@ -38,3 +38,11 @@ class CellPostAdmin(SchoolScopedAdmin):
     list_display = ["cell", "post"]
     list_filter = [("post", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["cell__name", "cell__code"]
+
+
+@admin.register(Visit)
+class VisitAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
+    school_path = "cell__school"
+    list_display = ["visitor", "organisation", "purpose", "host", "entered_at", "left_at", "cell"]
+    search_fields = ["visitor", "organisation", "phone"]
+    date_hierarchy = "entered_at"

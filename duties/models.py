@@ -2,6 +2,7 @@
 posts each cell carries. A cell's duty list is its level's duties, its posts' duties and
 its own extra duties (GridCell.duties)."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -91,3 +92,48 @@ class CellPost(models.Model):
 
     def __str__(self):
         return f"{self.cell} · {self.post}"
+
+
+class Visit(models.Model):
+    """A visitor logged at the gate (laifang dengji). The exit is recorded once, by a guarded
+    update; nothing is edited afterwards."""
+
+    cell = models.ForeignKey(
+        GridCell, on_delete=models.PROTECT, related_name="visits", verbose_name=_("cell")
+    )
+    visitor = models.CharField(_("visitor"), max_length=50)
+    phone = models.CharField(_("phone"), max_length=20)
+    organisation = models.CharField(_("organisation"), max_length=100, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=200)
+    host = models.CharField(_("visiting"), max_length=50, help_text=_("Whom they visit."))
+    health_check = models.CharField(
+        _("health check"), max_length=100, help_text=_("e.g. temperature 36.5, code green.")
+    )
+    entered_at = models.DateTimeField(_("entered at"))
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("logged by"),
+    )
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+    left_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("exit logged by"),
+    )
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-entered_at", "-id"]
+        indexes = [
+            models.Index(fields=["cell", "entered_at"]),
+            models.Index(fields=["cell"], name="visit_open", condition=Q(left_at__isnull=True)),
+        ]
+
+    def __str__(self):
+        return f"{self.visitor} {self.entered_at:%Y-%m-%d %H:%M}"

@@ -3,11 +3,14 @@
 import json
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from grids.models import GridCell, School
 
-from .models import CellPost, Duty, Post
+from .models import CellPost, Duty, Post, Visit
 
 LIBRARY_FILE = Path(__file__).parent / "data" / "duty_library.json"
 DEMO_POSTS_FILE = Path(__file__).parent / "data" / "demo_posts.json"
@@ -49,3 +52,22 @@ def demo_posts_assign(school: School) -> None:
         ],
         ignore_conflicts=True,
     )
+
+
+ALREADY_LEFT = _("This visitor's exit was already logged.")
+
+
+def visit_enter(*, cell: GridCell, actor, now=None, **details) -> Visit:
+    """Log a visitor in at a gate cell."""
+    return Visit.objects.create(
+        cell=cell, entered_by=actor, entered_at=now or timezone.now(), **details
+    )
+
+
+def visit_leave(*, visit_id: int, actor, now=None) -> None:
+    """Log the exit once: of two guards pressing at the same moment, one records it."""
+    logged = Visit.objects.filter(pk=visit_id, left_at__isnull=True).update(
+        left_at=now or timezone.now(), left_by=actor
+    )
+    if not logged:
+        raise ValidationError(ALREADY_LEFT)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("grids/", include("grids.urls")),
     path("hazards/", include("hazards.urls")),
+    path("duties/", include("duties.urls")),
     path("q/<str:token>/", hazard_views.qr_entry, name="qr"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from duties.permissions import gate_cells
 from duties.selectors import duty_lists
 from grids import access
 from grids.coverage import grid_problems
@@ -27,6 +28,7 @@ def home(request):
         context["duty_lists"] = duty_lists(list({a.cell_id: a.cell for a in assignments}.values()))
         context["covered_count"] = access.covered_cells(user).count()
         context["is_admin"] = can_administer(user, person.school)
+        context["keeps_gate"] = gate_cells(user).exists()
         todo = hazard_selectors.todo(user)
         context["todo_count"] = todo.count()
         context["todo"] = todo[:5]
