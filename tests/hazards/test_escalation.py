@@ -91,14 +91,15 @@ def test_a_hazard_in_the_level_1_cell_has_nowhere_to_go(grid):
 
 def test_rows_claimed_by_one_run_are_not_taken_by_another(grid):
     """Phase two claims rows with a guarded update: a second run finds none left."""
-    from hazards.escalation import create_due_escalations, process_escalations
+    from hazards.escalation import create_due_escalations
+    from hazards.workflow import escalations_apply
 
     hazard = report(grid, cell="class2")
     create_due_escalations(T0 + 25 * H)
     create_due_escalations(T0 + 25 * H)  # the unique constraint swallows the repeat
     assert Escalation.objects.filter(hazard=hazard).count() == 1
-    assert process_escalations(T0 + 25 * H) == 1
-    assert process_escalations(T0 + 25 * H) == 0
+    assert escalations_apply(T0 + 25 * H) == 1
+    assert escalations_apply(T0 + 25 * H) == 0
     assert escalate_events(hazard) == 1
 
 

@@ -1,4 +1,4 @@
-"""The closed loop. The only code that changes a hazard's status.
+"""The closed loop's steps, one function per action.
 
 Every action: one transaction; re-read the hazard under a row lock; check the form's
 version (so a stale page is told, never silently applied), the transition table and the
@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from grids.access import cell_managers, school_leaders
 from grids.models import Assignment, GridCell, Person, School
 
-from . import permissions
-from .clock import Clock, settings_for
-from .models import (
+from .. import permissions
+from ..clock import Clock, settings_for
+from ..models import (
     Action,
     Hazard,
     HazardCategory,
@@ -28,7 +28,7 @@ from .models import (
     Severity,
     Status,
 )
-from .notify import notify
+from ..notify import notify
 
 # action: (statuses it may start from, status it leads to; None keeps the status)
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
@@ -245,7 +245,7 @@ def _record(
 
 def deliver_after_commit(event_ids: list[int]) -> None:
     """E-mail and group robots, by Celery once the step is committed."""
-    from .tasks import deliver_events
+    from ..tasks import deliver_events
 
     for start in range(0, len(event_ids), 500):
         deliver_events.delay_on_commit(event_ids[start : start + 500])
