@@ -254,6 +254,18 @@ class Action(models.TextChoices):
     ESCALATE = "escalate", _("Escalated")
 
 
+# action: (statuses it may start from, status it leads to; None keeps the status)
+TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
+    Action.ACCEPT: (frozenset({Status.REPORTED}), Status.RECTIFYING),
+    Action.DECLINE: (frozenset({Status.REPORTED}), Status.DECLINED),
+    Action.SUBMIT: (frozenset({Status.RECTIFYING}), Status.VERIFYING),
+    Action.VERIFY: (frozenset({Status.VERIFYING}), Status.CLOSED),
+    Action.REJECT: (frozenset({Status.VERIFYING}), Status.RECTIFYING),
+    Action.REASSIGN: (frozenset({Status.RECTIFYING}), None),
+    Action.DEADLINE: (frozenset({Status.REPORTED, Status.RECTIFYING}), None),
+}
+
+
 class HazardEvent(models.Model):
     """One step of a hazard's history. Rows are only ever added."""
 

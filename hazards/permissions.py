@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from grids import access
 from grids.models import GridCell
 
-from .models import Action, Hazard, Status
+from .models import TRANSITIONS, Action, Hazard
 
 
 def visible_hazards(user) -> QuerySet[Hazard]:
@@ -61,19 +61,14 @@ MANAGER_ACTIONS = (
 
 
 def _state_allows(action: str, user, hazard: Hazard) -> bool:
-    status = hazard.status
-    if action in (Action.ACCEPT, Action.DECLINE):
-        return status == Status.REPORTED
-    if action == Action.SUBMIT:
-        return status == Status.RECTIFYING
+    """The transition table's answer, plus the two-person sign-off: whoever submitted the
+    rectification cannot verify it (nor send it back)."""
+    allowed_from, _target = TRANSITIONS.get(action, (frozenset(), None))
+    if hazard.status not in allowed_from:
+        return False
     if action in (Action.VERIFY, Action.REJECT):
-        # Two-person sign-off: whoever submitted the rectification cannot verify it.
-        return status == Status.VERIFYING and hazard.rectified_by_id != user.pk
-    if action == Action.REASSIGN:
-        return status == Status.RECTIFYING
-    if action == Action.DEADLINE:
-        return status in (Status.REPORTED, Status.RECTIFYING)
-    return False
+        return hazard.rectified_by_id != user.pk
+    return True
 
 
 def _active(user) -> bool:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from grids import access
 from grids.coverage import current_assignments_by_cell
+from grids.permissions import get_visible_cell_or_404
 
 from . import permissions, qr, selectors, workflow
 from .clock import Clock, settings_for
@@ -252,7 +253,7 @@ def inbox(request):
 @login_required
 def signs(request, pk):
     """Printable A4 signs: the cell's, or with ?subtree=1 every cell under it too."""
-    cell = get_object_or_404(access.visible_cells(request.user).select_related("school"), pk=pk)
+    cell = get_visible_cell_or_404(request.user, pk)
     if not permissions.can_print_signs(request.user, cell):
         raise Http404
     cells = cell.get_descendants(include_self=True) if request.GET.get("subtree") else [cell]

@@ -19,6 +19,7 @@ from grids.models import Assignment, GridCell, Person, School
 from .. import permissions
 from ..clock import Clock, settings_for
 from ..models import (
+    TRANSITIONS,
     Action,
     Hazard,
     HazardCategory,
@@ -29,17 +30,6 @@ from ..models import (
     Status,
 )
 from ..notify import notify
-
-# action: (statuses it may start from, status it leads to; None keeps the status)
-TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
-    Action.ACCEPT: (frozenset({Status.REPORTED}), Status.RECTIFYING),
-    Action.DECLINE: (frozenset({Status.REPORTED}), Status.DECLINED),
-    Action.SUBMIT: (frozenset({Status.RECTIFYING}), Status.VERIFYING),
-    Action.VERIFY: (frozenset({Status.VERIFYING}), Status.CLOSED),
-    Action.REJECT: (frozenset({Status.VERIFYING}), Status.RECTIFYING),
-    Action.REASSIGN: (frozenset({Status.RECTIFYING}), None),
-    Action.DEADLINE: (frozenset({Status.REPORTED, Status.RECTIFYING}), None),
-}
 
 STALE = _(
     "Someone else acted on this hazard a moment ago; it is now: %(status)s. "
