@@ -224,10 +224,43 @@ class QueueFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
+    # Set by the dashboard's links, shown as removable chips rather than in the form.
+    in_cell = forms.ModelChoiceField(
+        label=_("In the cell itself"), required=False, queryset=GridCell.objects.none()
+    )
+    closed_from = forms.DateField(label=_("Closed from"), required=False)
+    closed_until = forms.DateField(label=_("Closed until"), required=False)
+    reached = forms.ChoiceField(
+        label=_("Reached"),
+        required=False,
+        choices=[
+            ("", ""),
+            ("accepted", _("Accepted")),
+            ("submitted", _("Rectification submitted")),
+        ],
+    )
+    timeliness = forms.ChoiceField(
+        label=_("Closed"),
+        required=False,
+        choices=[("", ""), ("in_time", _("In time")), ("late", _("Late"))],
+    )
+    resolved = forms.ChoiceField(
+        label=_("Resolved"),
+        required=False,
+        choices=[
+            ("", ""),
+            ("own", _("In its own cell")),
+            ("higher", _("By a higher level")),
+            ("escalated", _("After escalation")),
+        ],
+    )
+    CHIPS = ("in_cell", "closed_from", "closed_until", "reached", "timeliness", "resolved")
+
     def __init__(self, *args, school, cells, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = HazardCategory.objects.filter(school=school)
         self.fields["cell"].queryset = cells
+        self.fields["in_cell"].queryset = cells
         self.fields["cell"].label_from_instance = _cell_label
         for name, field in self.fields.items():
             if isinstance(field.widget, forms.CheckboxInput):
@@ -237,6 +270,36 @@ class QueueFilterForm(forms.Form):
             else:
                 field.widget.attrs["class"] = "form-control form-control-sm"
             field.widget.attrs["id"] = f"filter-{name}"
+
+    def chips(self) -> list[dict]:
+        """The link-set filters in force: a label each, and the query without it."""
+        if not self.is_bound or not self.is_valid():
+            return []
+        chips = []
+        for name in self.CHIPS:
+            value = self.cleaned_data.get(name)
+            if not value:
+                continue
+            field = self.fields[name]
+            if isinstance(field, forms.ModelChoiceField):
+                shown = value.name
+            elif isinstance(field, forms.ChoiceField):
+                shown = dict(field.choices).get(value, value)
+            else:
+                shown = value
+            rest = self.data.copy()
+            rest.pop(name, None)
+            rest.pop("page", None)
+            chips.append(
+                {
+                    "name": name,
+                    "raw": self.data.get(name),
+                    "label": field.label,
+                    "value": shown,
+                    "without": rest.urlencode(),
+                }
+            )
+        return chips
 
 
 class AnonymousReportForm(BootstrapForm):

@@ -1,11 +1,14 @@
 """Reads for the hazard pages: lists that scale with the page, not the table."""
 
-from django.db.models import Q, QuerySet
+import datetime
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from grids import access
+from grids.models import Assignment
 
-from .models import Hazard, HazardEvent, Notification, Status
+from .models import Action, Hazard, HazardEvent, Notification, Status
 
 
 def _for_list(queryset: QuerySet) -> QuerySet:
@@ -39,6 +42,41 @@ def overdue_q(now=None) -> Q:
     )
 
 
+def ever_escalated() -> Exists:
+    """Whether the hazard was ever taken up a level (its escalation events stay as record)."""
+    return Exists(HazardEvent.objects.filter(hazard=OuterRef("pk"), action=Action.ESCALATE))
+
+
+def accepted_in_own_cell() -> Exists:
+    """Whether whoever accepted the hazard managed its own cell on that day: the loop ran
+    inside the cell (xiao shi bu chu ge) rather than being taken on by a level above."""
+    acceptor = HazardEvent.objects.filter(hazard=OuterRef(OuterRef("pk")), action=Action.ACCEPT)
+    return Exists(
+        Assignment.objects.filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=OuterRef("accepted_at__date")),
+            cell=OuterRef("cell"),
+            role__manages_cell=True,
+            valid_from__lte=OuterRef("accepted_at__date"),
+            person__user=Subquery(acceptor.order_by("at", "id").values("actor")[:1]),
+        )
+    )
+
+
+# How a closed hazard was resolved, as the dashboard and the queue's filter both read it.
+RESOLUTIONS = {
+    "own": lambda: Q(status=Status.CLOSED) & ~ever_escalated() & accepted_in_own_cell(),
+    "higher": lambda: Q(status=Status.CLOSED) & ~ever_escalated() & ~accepted_in_own_cell(),
+    "escalated": lambda: Q(status=Status.CLOSED) & ever_escalated(),
+}
+
+IN_TIME = Q(status=Status.CLOSED, closed_at__lte=F("rectify_due_at"))
+LATE = Q(status=Status.CLOSED, closed_at__gt=F("rectify_due_at"))
+
+
+def local_midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
 def queue(user, filters: dict) -> QuerySet[Hazard]:
     """Everything in the user's subtree, narrowed by the queue's filters."""
     hazards = Hazard.objects.filter(access.cell_filter(user, "cell"))
@@ -65,6 +103,24 @@ def queue(user, filters: dict) -> QuerySet[Hazard]:
         hazards = hazards.filter(reported_at__date__gte=filters["since"])
     if filters.get("until"):
         hazards = hazards.filter(reported_at__date__lte=filters["until"])
+    # The dashboard's numbers lead here; these filters are set by its links.
+    if filters.get("in_cell"):
+        hazards = hazards.filter(cell=filters["in_cell"])
+    if filters.get("closed_from"):
+        hazards = hazards.filter(closed_at__gte=local_midnight(filters["closed_from"]))
+    if filters.get("closed_until"):
+        next_day = filters["closed_until"] + datetime.timedelta(days=1)
+        hazards = hazards.filter(closed_at__lt=local_midnight(next_day))
+    if filters.get("reached") == "accepted":
+        hazards = hazards.filter(accepted_at__isnull=False)
+    elif filters.get("reached") == "submitted":
+        hazards = hazards.filter(submitted_at__isnull=False)
+    if filters.get("timeliness") == "in_time":
+        hazards = hazards.filter(IN_TIME)
+    elif filters.get("timeliness") == "late":
+        hazards = hazards.filter(LATE)
+    if filters.get("resolved") in RESOLUTIONS:
+        hazards = hazards.filter(RESOLUTIONS[filters["resolved"]]())
     return _for_list(hazards)
 
 

@@ -67,6 +67,7 @@ def hazard_list(request):
             "page": page,
             "manages": manages,
             "filter_form": filter_form,
+            "filter_chips": filter_form.chips() if filter_form else [],
             "query": query.urlencode(),
         },
     )

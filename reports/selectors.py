@@ -1,0 +1,576 @@
+"""Reads for the principal's dashboard and the scorecard: aggregates in SQL, bounded by the grid.
+
+Every figure is counted over the hazards whose cell the viewer covers (`grids.access`), the
+same set the hazard queue lists, so each number can link to the queue filtered to it. Rows
+come back per category, per week or per cell, never per hazard, so the page's work and its
+query count follow the size of the grid, not the number of hazards.
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models.functions import TruncWeek
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grids import access
+from grids.models import Assignment
+from hazards.models import OPEN_STATUSES, Action, Hazard, HazardEvent, Status
+from hazards.selectors import (
+    IN_TIME,
+    LATE,
+    RESOLUTIONS,
+    ever_escalated,
+    local_midnight,
+    overdue_q,
+)
+
+TREND_WEEKS = 12
+TOP_CELLS = 10
+
+
+def queue_url(**filters) -> str:
+    """The hazard queue filtered as given: where every dashboard number leads."""
+    query = {"tab": "queue"}
+    for name, value in filters.items():
+        if value is True:
+            value = "on"
+        if isinstance(value, datetime.date):
+            value = value.isoformat()
+        query[name] = value
+    return f"{reverse('hazards:list')}?{urlencode(query)}"
+
+
+def covered_hazards(user) -> QuerySet[Hazard]:
+    """The hazards of every cell the user covers: the dashboard's whole world."""
+    return Hazard.objects.filter(access.cell_filter(user, "cell"))
+
+
+@dataclass
+class Period:
+    """The dates the dashboard counts from, in the school's time zone."""
+
+    now: datetime.datetime
+    today: datetime.date
+    week_start: datetime.date  # Monday
+    month_start: datetime.date
+    window_start: datetime.date  # Monday, TREND_WEEKS weeks back including this one
+
+    @classmethod
+    def at(cls, now: datetime.datetime | None = None) -> "Period":
+        now = now or timezone.now()
+        today = timezone.localtime(now).date()
+        week_start = today - datetime.timedelta(days=today.weekday())
+        return cls(
+            now=now,
+            today=today,
+            week_start=week_start,
+            month_start=today.replace(day=1),
+            window_start=week_start - datetime.timedelta(weeks=TREND_WEEKS - 1),
+        )
+
+    @property
+    def weeks(self) -> list[datetime.date]:
+        return [self.window_start + datetime.timedelta(weeks=n) for n in range(TREND_WEEKS)]
+
+
+@dataclass
+class Figure:
+    value: int | float | None
+    url: str = ""
+
+
+@dataclass
+class Dashboard:
+    period: Period
+    open: Figure
+    overdue: Figure
+    escalated: Figure
+    closed_week: Figure
+    closed_month: Figure
+    closed_in_time: Figure  # among the window's closed hazards
+    closed: Figure  # the window's closed hazards
+    in_time_rate: float | None
+    median_accept: datetime.timedelta | None
+    median_accept_url: str
+    median_close: datetime.timedelta | None
+    median_close_url: str
+    funnel: list[dict]
+    resolution: list[dict]
+    lowest_level_share: float | None
+    top_cells: list[dict]
+    charts: dict = field(default_factory=dict)
+
+
+def dashboard(user, now: datetime.datetime | None = None) -> Dashboard:
+    """The dashboard of what `user` covers, at `now`.
+
+    Steps: the covered cells (one query, bounded by the grid); open hazards grouped by cell
+    (open, overdue, escalated: the cards, the cell table and the area chart); the window's
+    cohort (reported since `window_start`: funnel, closure in time, where resolved); the
+    cohort by category; reported and closed per week; the two medians.
+    """
+    period = Period.at(now)
+    hazards = covered_hazards(user)
+    cells = list(
+        access.covered_cells(user)
+        .order_by("tree_id", "lft")
+        .values("pk", "name", "depth", "tree_id", "lft", "rght", "parent_id")
+    )
+
+    by_cell = _open_by_cell(hazards, period.now)
+    totals = {k: sum(row[k] for row in by_cell.values()) for k in ("open", "overdue", "escalated")}
+    cohort = hazards.filter(reported_at__gte=local_midnight(period.window_start))
+    counts = _cohort_counts(cohort)
+    weekly = _weekly(hazards, period)
+    since = period.window_start
+
+    closed = counts["closed"]
+    resolution = [
+        {
+            "key": key,
+            "count": counts[f"resolved_{key}"],
+            "url": queue_url(status=Status.CLOSED, since=since, resolved=key),
+        }
+        for key in RESOLUTIONS
+    ]
+    funnel = [
+        {
+            "key": "reported",
+            "count": counts["reported"],
+            "url": queue_url(status="all", since=since),
+        },
+        {
+            "key": "accepted",
+            "count": counts["accepted"],
+            "url": queue_url(status="all", since=since, reached="accepted"),
+        },
+        {
+            "key": "submitted",
+            "count": counts["submitted"],
+            "url": queue_url(status="all", since=since, reached="submitted"),
+        },
+        {"key": "closed", "count": closed, "url": queue_url(status=Status.CLOSED, since=since)},
+    ]
+    board = Dashboard(
+        period=period,
+        open=Figure(totals["open"], queue_url()),
+        overdue=Figure(totals["overdue"], queue_url(overdue=True)),
+        escalated=Figure(totals["escalated"], queue_url(escalated=True)),
+        closed_week=Figure(
+            weekly["closed_week"], queue_url(status=Status.CLOSED, closed_from=period.week_start)
+        ),
+        closed_month=Figure(
+            weekly["closed_month"],
+            queue_url(status=Status.CLOSED, closed_from=period.month_start),
+        ),
+        closed_in_time=Figure(
+            counts["closed_in_time"],
+            queue_url(status=Status.CLOSED, since=since, timeliness="in_time"),
+        ),
+        closed=Figure(closed, queue_url(status=Status.CLOSED, since=since)),
+        in_time_rate=counts["closed_in_time"] / closed if closed else None,
+        median_accept=_median(
+            cohort.filter(accepted_at__isnull=False), "accepted_at", counts["accepted"]
+        ),
+        median_accept_url=queue_url(status="all", since=since, reached="accepted"),
+        median_close=_median(cohort.filter(status=Status.CLOSED), "closed_at", closed),
+        median_close_url=queue_url(status=Status.CLOSED, since=since),
+        funnel=funnel,
+        resolution=resolution,
+        lowest_level_share=counts["resolved_own"] / closed if closed else None,
+        top_cells=_top_cells(cells, by_cell),
+    )
+    board.charts = {
+        "categories": _by_category(cohort, since),
+        "areas": _by_area(cells, by_cell),
+        "trend": {
+            "weeks": [w.isoformat() for w in period.weeks],
+            "reported": [weekly["reported"].get(w, 0) for w in period.weeks],
+            "closed": [weekly["closed"].get(w, 0) for w in period.weeks],
+            "reported_urls": [
+                queue_url(status="all", since=w, until=w + datetime.timedelta(days=6))
+                for w in period.weeks
+            ],
+            "closed_urls": [
+                queue_url(
+                    status=Status.CLOSED,
+                    closed_from=w,
+                    closed_until=w + datetime.timedelta(days=6),
+                )
+                for w in period.weeks
+            ],
+        },
+        "funnel": [{"key": s["key"], "value": s["count"], "url": s["url"]} for s in funnel],
+    }
+    return board
+
+
+def _open_by_cell(hazards: QuerySet, now: datetime.datetime) -> dict[int, dict]:
+    """Open, overdue and escalated hazards per cell: one grouped query on (cell, status)."""
+    rows = (
+        hazards.filter(status__in=OPEN_STATUSES)
+        .values("cell")
+        .annotate(
+            open=Count("pk"),
+            overdue=Count("pk", filter=overdue_q(now)),
+            escalated=Count("pk", filter=Q(escalation_level__gt=0)),
+        )
+        .order_by()
+    )
+    return {row["cell"]: row for row in rows}
+
+
+def _cohort_counts(cohort: QuerySet) -> dict:
+    """The window's hazards through the loop, in one pass."""
+    closed = Q(status=Status.CLOSED)
+    return cohort.aggregate(
+        reported=Count("pk"),
+        accepted=Count("pk", filter=Q(accepted_at__isnull=False)),
+        submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
+        closed=Count("pk", filter=closed),
+        closed_in_time=Count("pk", filter=IN_TIME),
+        **{f"resolved_{key}": Count("pk", filter=q()) for key, q in RESOLUTIONS.items()},
+    )
+
+
+def _weekly(hazards: QuerySet, period: Period) -> dict:
+    """Reported and closed per local week of the window; closed this week and month."""
+    tz = timezone.get_current_timezone()
+    start = local_midnight(period.window_start)
+    reported = (
+        hazards.filter(reported_at__gte=start)
+        .annotate(week=TruncWeek("reported_at", tzinfo=tz))
+        .values("week")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    month_start = local_midnight(period.month_start)
+    closed = (
+        hazards.filter(status=Status.CLOSED, closed_at__gte=min(start, month_start))
+        .annotate(week=TruncWeek("closed_at", tzinfo=tz))
+        .values("week")
+        .annotate(n=Count("pk"), in_month=Count("pk", filter=Q(closed_at__gte=month_start)))
+        .order_by()
+    )
+
+    def day(value) -> datetime.date:
+        # TruncWeek gives an aware datetime at local Monday midnight (a date on some backends).
+        return timezone.localtime(value).date() if isinstance(value, datetime.datetime) else value
+
+    closed_rows = [(day(r["week"]), r["n"], r["in_month"]) for r in closed]
+    return {
+        "reported": {day(r["week"]): r["n"] for r in reported},
+        "closed": {week: n for week, n, _ in closed_rows if week >= period.window_start},
+        "closed_week": sum(n for week, n, _ in closed_rows if week == period.week_start),
+        "closed_month": sum(in_month for _, _, in_month in closed_rows),
+    }
+
+
+def _median(hazards: QuerySet, end_field: str, count: int) -> datetime.timedelta | None:
+    """The median of (end_field - reported_at) over `count` rows, by an ordered offset.
+
+    Portable: the same ORDER BY ... LIMIT 2 OFFSET k runs on SQLite and PostgreSQL; the count
+    comes from the cohort aggregate already made, so this is one query.
+    """
+    if not count:
+        return None
+    spans = list(
+        hazards.annotate(
+            span=ExpressionWrapper(F(end_field) - F("reported_at"), output_field=DurationField())
+        )
+        .order_by("span")
+        .values_list("span", flat=True)[(count - 1) // 2 : (count - 1) // 2 + 2]
+    )
+    if count % 2 or len(spans) < 2:
+        return spans[0] if spans else None
+    return (spans[0] + spans[1]) / 2
+
+
+def _by_category(cohort: QuerySet, since: datetime.date) -> list[dict]:
+    rows = (
+        cohort.values("category", "category__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "category__name")
+    )
+    return [
+        {
+            "name": row["category__name"],
+            "value": row["n"],
+            "url": queue_url(status="all", since=since, category=row["category"]),
+        }
+        for row in rows
+    ]
+
+
+def _areas(cells: list[dict]) -> list[tuple[dict, bool]]:
+    """The areas to break the viewer's hazards down by: the cells one level below each top
+    cell they cover (a school leader: the level-2 areas), and each top cell on its own for
+    the hazards reported on it directly. (cell, whole subtree?) pairs."""
+    covered = {c["pk"] for c in cells}
+    tops = [c for c in cells if c["parent_id"] not in covered]
+    areas = []
+    for top in tops:
+        children = [c for c in cells if c["parent_id"] == top["pk"]]
+        if not children:
+            areas.append((top, True))
+            continue
+        areas.extend((child, True) for child in children)
+        areas.append((top, False))
+    return areas
+
+
+def _by_area(cells: list[dict], by_cell: dict[int, dict]) -> list[dict]:
+    """Open and overdue hazards per area, rolled up from the per-cell rows."""
+    result = []
+    cell_index = {c["pk"]: c for c in cells}
+    for area, subtree in _areas(cells):
+        if subtree:
+            inside = [
+                pk
+                for pk, c in cell_index.items()
+                if c["tree_id"] == area["tree_id"] and area["lft"] <= c["lft"] <= area["rght"]
+            ]
+        else:
+            inside = [area["pk"]]
+        rows = [by_cell[pk] for pk in inside if pk in by_cell]
+        open_count = sum(r["open"] for r in rows)
+        overdue = sum(r["overdue"] for r in rows)
+        if not subtree and not open_count:
+            continue  # nothing reported on the top cell itself: no bar for it
+        cell_arg = {"cell": area["pk"]} if subtree else {"in_cell": area["pk"]}
+        result.append(
+            {
+                "name": area["name"],
+                "direct": not subtree,
+                "open": open_count,
+                "overdue": overdue,
+                "url": queue_url(**cell_arg),
+                "overdue_url": queue_url(overdue=True, **cell_arg),
+            }
+        )
+    return result
+
+
+def _top_cells(cells: list[dict], by_cell: dict[int, dict]) -> list[dict]:
+    names = {c["pk"]: c for c in cells}
+    rows = sorted(
+        (r for r in by_cell.values() if r["cell"] in names),
+        key=lambda r: (-r["overdue"], -r["open"], names[r["cell"]]["lft"]),
+    )[:TOP_CELLS]
+    return [
+        {
+            "cell": names[r["cell"]],
+            "level": names[r["cell"]]["depth"] + 1,
+            "open": r["open"],
+            "overdue": r["overdue"],
+            "escalated": r["escalated"],
+            "url": queue_url(in_cell=r["cell"]),
+            "overdue_url": queue_url(in_cell=r["cell"], overdue=True),
+            "escalated_url": queue_url(in_cell=r["cell"], escalated=True),
+        }
+        for r in rows
+    ]
+
+
+# Scorecard (gangxinghua kaohe) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Some columns of the scorecard and the functions that count them, per cell and per
+    person: each takes (covered hazards or cells, start, end, now) and returns {row id:
+    {column key: number}}. Another app's figures (checks done and missed) are one more
+    Source in SCORECARD_SOURCES."""
+
+    columns: tuple[Column, ...]
+    by_cell: Callable[..., dict[int, dict]]
+    by_person: Callable[..., dict[int, dict]]
+
+
+def _late(now: datetime.datetime) -> Q:
+    return Q(accepted_at__gt=F("accept_due_at")) | LATE | overdue_q(now)
+
+
+def _hazards_by_cell(user, start, end, now) -> dict[int, dict]:
+    rows = (
+        _in_range(covered_hazards(user), start, end)
+        .values("cell")
+        .annotate(
+            reported=Count("pk"),
+            accepted_in_time=Count("pk", filter=Q(accepted_at__lte=F("accept_due_at"))),
+            closed_in_time=Count("pk", filter=IN_TIME),
+            late=Count("pk", filter=_late(now)),
+            escalated=Count("pk", filter=ever_escalated()),
+        )
+        .order_by()
+    )
+    return {row.pop("cell"): row for row in rows}
+
+
+def _hazards_by_person(user, start, end, now) -> dict[int, dict]:
+    """Per person: what they reported, accepted in time (as the manager who accepted),
+    and as the assignee: closed in time, late, escalated. Keyed by person id."""
+    hazards = _in_range(covered_hazards(user), start, end)
+    result: dict[int, dict] = {}
+
+    def put(rows, key):
+        for row in rows:
+            person = row.pop(key)
+            if person is not None:
+                result.setdefault(person, {}).update(row)
+
+    put(
+        hazards.filter(reporter__grid_person__isnull=False)
+        .values("reporter__grid_person")
+        .annotate(reported=Count("pk"))
+        .order_by(),
+        "reporter__grid_person",
+    )
+    put(
+        HazardEvent.objects.filter(
+            action=Action.ACCEPT, hazard__in=hazards.values("pk"), actor__grid_person__isnull=False
+        )
+        .values("actor__grid_person")
+        .annotate(
+            accepted_in_time=Count(
+                "hazard", filter=Q(hazard__accepted_at__lte=F("hazard__accept_due_at"))
+            )
+        )
+        .order_by(),
+        "actor__grid_person",
+    )
+    put(
+        hazards.filter(assignee__isnull=False)
+        .values("assignee")
+        .annotate(
+            closed_in_time=Count("pk", filter=IN_TIME),
+            late=Count("pk", filter=LATE | overdue_q(now)),
+            escalated=Count("pk", filter=ever_escalated()),
+        )
+        .order_by(),
+        "assignee",
+    )
+    return result
+
+
+def _in_range(hazards: QuerySet, start: datetime.date, end: datetime.date) -> QuerySet:
+    return hazards.filter(
+        reported_at__gte=local_midnight(start),
+        reported_at__lt=local_midnight(end + datetime.timedelta(days=1)),
+    )
+
+
+HAZARD_COLUMNS = (
+    Column("reported", _("Reported"), _("Hazards reported in the period")),
+    Column(
+        "accepted_in_time",
+        _("Accepted in time"),
+        _("Accepted by the acceptance deadline (per person: accepted by them)"),
+    ),
+    Column(
+        "closed_in_time",
+        _("Closed in time"),
+        _("Verified and closed by the rectification deadline (per person: as assignee)"),
+    ),
+    Column(
+        "late",
+        _("Missed a deadline"),
+        _("Accepted late, closed late, or past a deadline now"),
+    ),
+    Column("escalated", _("Escalated"), _("Taken up at least one level")),
+)
+
+SCORECARD_SOURCES: list[Source] = [Source(HAZARD_COLUMNS, _hazards_by_cell, _hazards_by_person)]
+
+
+def scorecard_columns() -> list[Column]:
+    return [column for source in SCORECARD_SOURCES for column in source.columns]
+
+
+SORT_NAME = "name"
+
+
+def scorecard_rows(
+    user,
+    start: datetime.date,
+    end: datetime.date,
+    by: str = "cell",
+    sort: str = "",
+    now: datetime.datetime | None = None,
+) -> list[dict]:
+    """The scorecard for what `user` covers, hazards reported from `start` to `end` (local
+    dates, both included): one row per covered cell (`by="cell"`) or per person holding a
+    post in one (`by="person"`), every row present even when all zero.
+
+    Each row: {"id", "name", "cell" (the cell, or the person's first cell), "level",
+    "values": {column key: number}}. `sort` is a column key or "name", "-" for descending;
+    ties keep tree order. Rows are bounded by the grid, not by the hazards.
+    """
+    now = now or timezone.now()
+    columns = scorecard_columns()
+    cells = list(
+        access.covered_cells(user).order_by("tree_id", "lft").values("pk", "name", "code", "depth")
+    )
+    if by == "person":
+        entities = _people_rows(cells)
+        counters = [source.by_person for source in SCORECARD_SOURCES]
+    else:
+        entities = [
+            {"id": c["pk"], "name": c["name"], "cell": c, "level": c["depth"] + 1} for c in cells
+        ]
+        counters = [source.by_cell for source in SCORECARD_SOURCES]
+    counted: dict[int, dict] = {}
+    for counter in counters:
+        for key, values in counter(user, start, end, now).items():
+            counted.setdefault(key, {}).update(values)
+    for position, row in enumerate(entities):
+        found = counted.get(row["id"], {})
+        row["values"] = {c.key: found.get(c.key, 0) for c in columns}
+        row["position"] = position
+    return _sorted(entities, sort, {c.key for c in columns})
+
+
+def _people_rows(cells: list[dict]) -> list[dict]:
+    """Everyone holding a post in a covered cell today, at their first cell in tree order."""
+    by_pk = {c["pk"]: c for c in cells}
+    rows: dict[int, dict] = {}
+    assignments = (
+        Assignment.objects.current()
+        .filter(cell__in=list(by_pk))
+        .select_related("person")
+        .order_by("cell__tree_id", "cell__lft", "person__name")
+    )
+    for a in assignments:
+        if a.person_id not in rows:
+            cell = by_pk[a.cell_id]
+            rows[a.person_id] = {
+                "id": a.person_id,
+                "name": a.person.name,
+                "cell": cell,
+                "level": cell["depth"] + 1,
+            }
+    return list(rows.values())
+
+
+def _sorted(rows: list[dict], sort: str, keys: set[str]) -> list[dict]:
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key in keys:
+        # Descending by the figure, ties in tree order either way.
+        sign = -1 if descending else 1
+        return sorted(rows, key=lambda r: (sign * r["values"][key], r["position"]))
+    if key == SORT_NAME:
+        return sorted(rows, key=lambda r: r["name"], reverse=descending)
+    return rows
