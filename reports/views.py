@@ -65,8 +65,10 @@ def scorecard(request):
     """Per cell or per person, for a period: the record the school is assessed on."""
     if not access.covered_cells(request.user).exists():
         raise Http404
-    form = ScorecardForm(request.GET or None)
-    period = form.cleaned_data if form.is_valid() else ScorecardForm.defaults()
+    # The form is always bound, to this month unless asked otherwise, so it shows the period.
+    defaults = ScorecardForm.defaults()
+    form = ScorecardForm({**{k: str(v) for k, v in defaults.items()}, **request.GET.dict()})
+    period = form.cleaned_data if form.is_valid() else defaults
     columns = selectors.scorecard_columns()
     sort = request.GET.get("sort", "")
     if sort.lstrip("-") not in {c.key for c in columns} | {selectors.SORT_NAME}:

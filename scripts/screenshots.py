@@ -38,6 +38,9 @@ PAGES = [
     ("principal", "/hazards/inbox/", "inbox-principal"),
     ("admin", "sign:2-02-02-01", "signs-admin"),
     ("teacher", "/grids/cells/999999/", "not-found"),
+    ("principal", "/reports/", "dashboard-principal"),
+    ("manager", "/reports/", "dashboard-manager"),
+    ("principal", "/reports/scorecard/?by=person&sort=-reported", "scorecard-principal"),
 ]
 
 
@@ -87,6 +90,8 @@ def main():
                         page.click('a[href*="/hazards/signs/"]')
                 else:
                     page.goto(f"{args.url}{target}")
+                if name.startswith("dashboard"):
+                    page.wait_for_timeout(800)  # the charts' entry animation
                 path = out / f"{name}-{size}.png"
                 page.screenshot(path=str(path), full_page=True)
                 print(path)
