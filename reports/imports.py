@@ -151,6 +151,8 @@ class Problem:
     message: str
 
     def __str__(self):
+        if not self.sheet:
+            return self.message  # about the file as a whole
         if self.column:
             return str(ROW_PROBLEM % vars(self))
         return str(SHEET_PROBLEM % {"sheet": self.sheet, "row": self.row, "message": self.message})
@@ -512,6 +514,10 @@ class _Run:
             except ValidationError as error:
                 self.service_problem(sheet, row, error, columns)
 
+    def _codes(self, sheet_key: str, key: str) -> set[str]:
+        sheet = self.sheets.get(sheet_key)
+        return {row.values.get(key, "") for row in sheet.rows} if sheet else set()
+
     @staticmethod
     def _cyclic(code, in_file) -> bool:
         seen = {code}
@@ -543,9 +549,10 @@ class _Run:
             cell = cells.get(values["cell"])
             person = people.get(values["person"])
             role = roles.get(_norm(values["role"]))
-            if cell is None:
+            # A code from this file's other sheets whose row had a problem: already reported.
+            if cell is None and values["cell"] not in self._codes("cells", "code"):
                 self.problem(sheet, row, "cell", UNKNOWN_CELL % {"code": values["cell"]})
-            if person is None:
+            if person is None and values["person"] not in self._codes("people", "code"):
                 self.problem(sheet, row, "person", UNKNOWN_PERSON % {"code": values["person"]})
             if role is None:
                 self.problem(sheet, row, "role", UNKNOWN_ROLE % {"role": values["role"]})
@@ -601,6 +608,9 @@ def import_run(*, school: School, sheets: list[Sheet], actor, dry_run: bool) -> 
             if dry_run or run.result.problems:
                 raise _Rollback
     except _Rollback:
+        order = {spec.key: n for n, spec in enumerate(SHEETS)}
+        titles = {sheet.title: order[key] for key, sheet in run.sheets.items()}
+        run.result.problems.sort(key=lambda p: (titles.get(p.sheet, -1), p.row))
         return run.result
     run.result.applied = True
     return run.result
