@@ -1,10 +1,18 @@
 from django.urls import path
 
-from . import views
+from . import exports_views, imports_views, views
 
 app_name = "reports"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("scorecard/", views.scorecard, name="scorecard"),
+    path("exports/", exports_views.export_page, name="exports"),
+    path("exports/mine/", exports_views.export_list, name="export_list"),
+    path("exports/accountability/", exports_views.export_accountability, name="accountability"),
+    path("exports/ledger/", exports_views.export_ledger, name="ledger"),
+    path("exports/<int:pk>/download/", exports_views.export_download, name="export_download"),
+    path("import/", imports_views.import_page, name="import"),
+    path("import/template/<str:kind>/", imports_views.import_template, name="import_template"),
+    path("import/confirm/", imports_views.import_confirm, name="import_confirm"),
 ]

@@ -1,0 +1,462 @@
+"""The Excel exports: the accountability list (zeren qingdan) and the hazard ledger (taizhang).
+
+Each export is a `Spec` (what, for whom, which filters) with two functions: `count` (one
+query, to choose between a direct download and a background build) and `write` (streams
+the rows into a write-only workbook). Scope comes from `grids.access` and
+`hazards.permissions` with the exporter's own rights, also when Celery builds the file.
+"""
+
+import datetime
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from duties.selectors import duty_lists
+from grids import access
+from grids.coverage import current_assignments_by_cell
+from grids.models import GridCell, Scope
+from grids.templatetags.grid_tags import mask_phone
+from hazards.models import Action, Hazard, HazardEvent, HazardPhoto, PhotoKind, Status
+from hazards.permissions import visible_hazards
+
+from .models import Export, ExportKind, ExportStatus
+from .xlsx import Column, SheetWriter, new_workbook
+
+CHUNK = 2000  # hazards per database round trip in the ledger
+NO_SCHOOL = gettext_lazy("You are not on a school's grid.")
+BAD_RANGE = gettext_lazy("The start date must not be after the end date.")
+
+
+@dataclass
+class Spec:
+    """One export as asked: its kind, the exporter, and the ledger's filters."""
+
+    kind: str
+    user: object
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    cell: GridCell | None = None  # the subtree; None: all the exporter may see
+
+    def params(self) -> dict:
+        return {
+            "date_from": self.date_from.isoformat() if self.date_from else None,
+            "date_to": self.date_to.isoformat() if self.date_to else None,
+            "cell": self.cell.pk if self.cell else None,
+        }
+
+    @classmethod
+    def from_export(cls, export: Export) -> "Spec":
+        params = export.params
+        cell_id = params.get("cell")
+        return cls(
+            kind=export.kind,
+            user=export.user,
+            date_from=_date(params.get("date_from")),
+            date_to=_date(params.get("date_to")),
+            # The subtree is looked up again with today's rights of the exporter.
+            cell=access.visible_cells(export.user).filter(pk=cell_id).first() if cell_id else None,
+        )
+
+    def count(self) -> int:
+        return BUILDERS[self.kind].count(self)
+
+    def filename(self) -> str:
+        school = self.school_name()
+        today = timezone.localdate().strftime("%Y%m%d")
+        if self.kind == ExportKind.ACCOUNTABILITY:
+            return f"{school}{_('Accountability list')}-{today}.xlsx"
+        span = f"{_date_label(self.date_from)}-{_date_label(self.date_to)}"
+        return f"{school}{_('Hazard ledger')}-{span}.xlsx"
+
+    def school_name(self) -> str:
+        person = access.person_of(self.user)
+        return person.school.name if person else ""
+
+
+def _date(value):
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def _date_label(day):
+    return day.strftime("%Y%m%d") if day else ""
+
+
+def _who(user) -> str:
+    """A person's name where the login has one, else the login name."""
+    if user is None:
+        return ""
+    person = getattr(user, "grid_person", None) if _has_person(user) else None
+    return person.name if person else user.get_username()
+
+
+def _has_person(user) -> bool:
+    try:
+        return user.grid_person is not None
+    except get_user_model().grid_person.RelatedObjectDoesNotExist:
+        return False
+
+
+def _local(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _hours(start, end):
+    if not (start and end):
+        return None
+    return round((end - start).total_seconds() / 3600, 1)
+
+
+# The accountability list ---------------------------------------------------------------
+
+
+def accountability_cells(user):
+    return access.visible_cells(user)
+
+
+def accountability_count(spec: Spec) -> int:
+    return accountability_cells(spec.user).count()
+
+
+def accountability_columns() -> list[Column]:
+    cell, people = _("Grid cell"), _("Responsible people")
+    return [
+        Column(_("No."), 6),
+        Column(_("Level"), 8),
+        Column(_("Path"), 30, cell),
+        Column(_("Code"), 12, cell),
+        Column(_("Cell name"), 18, cell),
+        Column(_("Inside or outside"), 10, cell),
+        Column(_("Name"), 12, people),
+        Column(_("Role"), 14, people),
+        Column(_("Phone"), 15, people),
+        Column(_("Duties"), 60),
+    ]
+
+
+def accountability_write(spec: Spec, workbook) -> int:
+    """One row per cell the exporter may see, in tree order.
+
+    Queries: the cells, every cell of their schools (for the paths), the current
+    assignments, the duty lists (two), the exporter's covered cells and administered
+    schools (for the phone masking). None of them per row.
+    """
+    user = spec.user
+    cells = list(accountability_cells(user).order_by("tree_id", "lft"))
+    names = dict(
+        GridCell.objects.filter(school_id__in={c.school_id for c in cells}).values_list(
+            "pk", "name"
+        )
+    )
+    parents = dict(
+        GridCell.objects.filter(school_id__in={c.school_id for c in cells}).values_list(
+            "pk", "parent_id"
+        )
+    )
+    by_cell = current_assignments_by_cell([c.pk for c in cells])
+    duties = {duty_list.cell.pk: duty_list for duty_list in duty_lists(cells)}
+    covered = set(access.covered_cells(user).values_list("pk", flat=True))
+    administered = set(access.administered_schools(user).values_list("pk", flat=True))
+    heading = _("%(school)s safety grid accountability list") % {"school": spec.school_name()}
+    sheet = SheetWriter(workbook, _("Accountability list"), heading, accountability_columns())
+    for number, cell in enumerate(cells, start=1):
+        full_phones = cell.pk in covered or cell.school_id in administered
+        held = by_cell.get(cell.pk, [])
+        sheet.append(
+            [
+                number,
+                str(cell.level_name),
+                _path(cell, names, parents),
+                cell.code,
+                cell.name,
+                str(Scope(cell.scope).label),
+                "\n".join(a.person.name for a in held),
+                "\n".join(a.role.name for a in held),
+                "\n".join(
+                    a.person.phone if full_phones else mask_phone(a.person.phone) for a in held
+                ),
+                _duty_text(duties[cell.pk]),
+            ]
+        )
+    return sheet.rows
+
+
+def _path(cell, names, parents) -> str:
+    chain, pk = [], cell.parent_id
+    while pk is not None:
+        chain.append(names[pk])
+        pk = parents[pk]
+    return " / ".join(reversed(chain))
+
+
+def _duty_text(duty_list) -> str:
+    lines = list(duty_list.level)
+    for post, texts in duty_list.posts:
+        lines.extend(f"{post}: {text}" for text in texts)
+    if duty_list.extra:
+        lines.extend(line for line in duty_list.extra.splitlines() if line.strip())
+    return "\n".join(f"{n}. {line}" for n, line in enumerate(lines, start=1))
+
+
+# The hazard ledger ---------------------------------------------------------------------
+
+
+def ledger_hazards(spec: Spec):
+    hazards = visible_hazards(spec.user)
+    if spec.date_from:
+        hazards = hazards.filter(reported_at__gte=_start_of(spec.date_from))
+    if spec.date_to:
+        hazards = hazards.filter(reported_at__lt=_start_of(spec.date_to + datetime.timedelta(1)))
+    if spec.cell is not None:
+        hazards = hazards.filter(
+            cell__tree_id=spec.cell.tree_id,
+            cell__lft__gte=spec.cell.lft,
+            cell__rght__lte=spec.cell.rght,
+        )
+    return hazards
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def ledger_count(spec: Spec) -> int:
+    return ledger_hazards(spec).count()
+
+
+def ledger_columns() -> list[Column]:
+    hazard, accept = _("Hazard"), _("Acceptance")
+    rectify, verify = _("Rectification"), _("Verification and closing")
+    figures = _("Time taken and flags")
+    return [
+        Column(_("No."), 6),
+        Column(_("Number"), 16, hazard),
+        Column(_("Reported at"), 16, hazard),
+        Column(_("Reported by"), 10, hazard),
+        Column(_("Cell"), 22, hazard),
+        Column(_("Spot"), 14, hazard),
+        Column(_("Category"), 10, hazard),
+        Column(_("Severity"), 8, hazard),
+        Column(_("Description"), 30, hazard),
+        Column(_("Status"), 10, hazard),
+        Column(_("Accepted or declined at"), 16, accept),
+        Column(_("By"), 10, accept),
+        Column(_("Assignee"), 10, accept),
+        Column(_("Rectify by"), 16, accept),
+        Column(_("Interim measures"), 18, accept),
+        Column(_("Submitted at"), 16, rectify),
+        Column(_("By"), 10, rectify),
+        Column(_("Sent back"), 8, rectify),
+        Column(_("Closed at"), 16, verify),
+        Column(_("By"), 10, verify),
+        Column(_("Hours to accept"), 9, figures),
+        Column(_("Hours to close"), 9, figures),
+        Column(_("Overdue"), 8, figures),
+        Column(_("Escalated"), 8, figures),
+        Column(_("Escalation steps"), 8, figures),
+        Column(_("Photos before"), 8, figures),
+        Column(_("Photos after"), 8, figures),
+    ]
+
+
+def _photo_count(kind: str):
+    counted = (
+        HazardPhoto.objects.filter(hazard=OuterRef("pk"), kind=kind)
+        .order_by()
+        .values("hazard")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def ledger_rows(spec: Spec, now=None):
+    """Each hazard in the export as a dict of its figures; events prefetched per chunk.
+
+    Queries: one for the hazards (with their cell, category, people and photo counts) and
+    one per CHUNK hazards for their events with each actor's person.
+    """
+    now = now or timezone.now()
+    events = HazardEvent.objects.select_related("actor__grid_person").order_by("at", "id")
+    hazards = (
+        ledger_hazards(spec)
+        .select_related("cell", "category", "reporter__grid_person", "assignee", "rectified_by")
+        .annotate(
+            photos_before=_photo_count(PhotoKind.BEFORE),
+            photos_after=_photo_count(PhotoKind.AFTER),
+        )
+        .prefetch_related(Prefetch("events", queryset=events, to_attr="steps"))
+        .order_by("reported_at", "id")
+    )
+    for hazard in hazards.iterator(chunk_size=CHUNK):
+        yield ledger_figures(hazard, hazard.steps, now)
+
+
+def ledger_figures(hazard: Hazard, steps: list[HazardEvent], now) -> dict:
+    """The ledger's numbers for one hazard, from the hazard and its events only."""
+    first = {}
+    last = {}
+    counts = defaultdict(int)
+    for step in steps:
+        first.setdefault(step.action, step)
+        last[step.action] = step
+        counts[step.action] += 1
+    decided = first.get(Action.ACCEPT) or first.get(Action.DECLINE)
+    submitted = last.get(Action.SUBMIT)
+    closed = last.get(Action.VERIFY)
+    decided_at = decided.at if decided else None
+    accept_late = (decided_at or now) > hazard.accept_due_at and (
+        decided_at is not None or hazard.status == Status.REPORTED
+    )
+    rectify_late = False
+    if hazard.rectify_due_at is not None and hazard.status != Status.DECLINED:
+        finished = submitted.at if submitted and hazard.status != Status.RECTIFYING else None
+        rectify_late = (finished or now) > hazard.rectify_due_at
+    return {
+        "hazard": hazard,
+        "decided": decided,
+        "submitted": submitted,
+        "closed": closed,
+        "rejects": counts[Action.REJECT],
+        "escalations": counts[Action.ESCALATE],
+        "hours_to_accept": _hours(hazard.reported_at, hazard.accepted_at),
+        # Closing means verified; a declined report also gets a closed_at, but it was no hazard.
+        "hours_to_close": _hours(hazard.reported_at, closed.at) if closed else None,
+        "overdue": accept_late or rectify_late,
+    }
+
+
+def ledger_write(spec: Spec, workbook) -> int:
+    heading = _("%(school)s hazard ledger") % {"school": spec.school_name()}
+    if spec.date_from or spec.date_to:
+        heading += f" ({_date_text(spec.date_from)} - {_date_text(spec.date_to)})"
+    sheet = SheetWriter(workbook, _("Hazard ledger"), heading, ledger_columns())
+    yes, no = _("Yes"), _("No")
+    anonymous = _("Anonymous")
+    status_label = dict(Status.choices)
+    severity_label = dict(Hazard._meta.get_field("severity").choices)
+    for number, row in enumerate(ledger_rows(spec), start=1):
+        hazard = row["hazard"]
+        decided, submitted, closed = row["decided"], row["submitted"], row["closed"]
+        sheet.append(
+            [
+                number,
+                hazard.number,
+                _local(hazard.reported_at),
+                anonymous if hazard.is_anonymous else _who(hazard.reporter),
+                f"{hazard.cell.code} {hazard.cell.name}",
+                hazard.spot,
+                hazard.category.name,
+                str(severity_label.get(hazard.severity, hazard.severity)),
+                hazard.description,
+                str(status_label.get(hazard.status, hazard.status)),
+                _local(decided.at) if decided else "",
+                _who(decided.actor) if decided else "",
+                hazard.assignee.name if hazard.assignee else "",
+                _local(hazard.rectify_due_at),
+                hazard.interim_measures,
+                _local(submitted.at) if submitted else "",
+                _who(submitted.actor) if submitted else "",
+                row["rejects"],
+                _local(closed.at) if closed else "",
+                _who(closed.actor) if closed else "",
+                row["hours_to_accept"],
+                row["hours_to_close"],
+                yes if row["overdue"] else no,
+                yes if row["escalations"] else no,
+                row["escalations"],
+                hazard.photos_before,
+                hazard.photos_after,
+            ]
+        )
+    return sheet.rows
+
+
+def _date_text(day):
+    return day.isoformat() if day else ""
+
+
+@dataclass(frozen=True)
+class Builder:
+    count: object
+    write: object
+
+
+BUILDERS = {
+    ExportKind.ACCOUNTABILITY: Builder(accountability_count, accountability_write),
+    ExportKind.LEDGER: Builder(ledger_count, ledger_write),
+}
+
+
+# Building ------------------------------------------------------------------------------
+
+
+def export_write(spec: Spec, target) -> int:
+    """Write the spec's workbook to `target` (a path or a binary file); return the rows."""
+    workbook = new_workbook()
+    rows = BUILDERS[spec.kind].write(spec, workbook)
+    workbook.save(target)
+    return rows
+
+
+def export_build_now(spec: Spec):
+    """Build in this process into a temporary file (rewound), for a direct download."""
+    target = tempfile.TemporaryFile(suffix=".xlsx")
+    export_write(spec, target)
+    target.seek(0)
+    return target
+
+
+def export_request(spec: Spec) -> Export:
+    """Record a background export and queue its build once the row is committed."""
+    from .tasks import build_export
+
+    export = Export.objects.create(
+        user=spec.user,
+        kind=spec.kind,
+        params=spec.params(),
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        filename=spec.filename(),
+    )
+    transaction.on_commit(lambda: build_export.delay(export.pk))
+    return export
+
+
+def export_build(export_id: int) -> bool:
+    """Build a queued export; safe to run twice (only the run that claims it builds)."""
+    claimed = Export.objects.filter(pk=export_id, status=ExportStatus.PENDING).update(
+        status=ExportStatus.RUNNING
+    )
+    if not claimed:
+        return False
+    export = Export.objects.select_related("user").get(pk=export_id)
+    with translation.override(export.language):
+        try:
+            spec = Spec.from_export(export)
+            with tempfile.TemporaryFile(suffix=".xlsx") as target:
+                export.rows = export_write(spec, target)
+                target.seek(0)
+                export.file.save("export.xlsx", File(target), save=False)
+        except Exception as error:
+            export.status = ExportStatus.FAILED
+            export.error = str(error)[:300]
+            export.finished_at = timezone.now()
+            export.save(update_fields=["status", "error", "finished_at"])
+            raise
+    export.status = ExportStatus.DONE
+    export.finished_at = timezone.now()
+    export.save(update_fields=["status", "rows", "file", "finished_at"])
+    return True
+
+
+def exports_of(user):
+    return Export.objects.filter(user=user)
