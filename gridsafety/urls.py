@@ -17,6 +17,7 @@ urlpatterns = [
     path("grids/", include("grids.urls")),
     path("hazards/", include("hazards.urls")),
     path("duties/", include("duties.urls")),
+    path("audit/", include("audit.urls")),
     path("q/<str:token>/", hazard_views.qr_entry, name="qr"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
