@@ -36,9 +36,7 @@ def walk(patterns, prefix="", namespace=""):
     """(route, "namespace:name", kwarg names) for every URL pattern, resolvers unfolded."""
     for entry in patterns:
         route = prefix + str(entry.pattern)
-        kwargs = set(getattr(entry.pattern, "converters", {})) | set(
-            entry.pattern.regex.groupindex
-        )
+        kwargs = set(getattr(entry.pattern, "converters", {})) | set(entry.pattern.regex.groupindex)
         if isinstance(entry, URLResolver):
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             for sub_route, name, sub_kwargs in walk(entry.url_patterns, route, inner):
