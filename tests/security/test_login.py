@@ -171,3 +171,16 @@ def test_with_otp_required_the_admin_wants_a_device_code(staff, client, settings
     code = f"{totp(device.bin_key):06d}"
     client.post(login_url, {**with_code, "otp_token": code})
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_admin_totp_gives_a_staff_account_a_device(staff, db):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("admin_totp", "it-admin", "--no-qr", stdout=out)
+    device = TOTPDevice.objects.get(user=staff)
+    assert device.confirmed and device.config_url in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("admin_totp", "nobody", stdout=out)
