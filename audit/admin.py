@@ -1,22 +1,21 @@
 from django.contrib import admin
 
+from grids.admin import SchoolScopedAdmin
+
 from .models import SecurityEvent
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(admin.ModelAdmin):
-    """Read-only: the log is appended by the application and never edited."""
+class SecurityEventAdmin(SchoolScopedAdmin):
+    """Read-only and scoped to the schools the user administers (superusers: all; events
+    with no school, such as failures for unknown usernames, show to superusers only)."""
 
     list_display = ["at", "kind", "username", "ip", "school", "path", "detail"]
-    list_filter = ["kind", "school", "at"]
+    list_filter = ["kind", "at"]
     search_fields = ["username", "ip", "detail"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
+    may_add = False
+    may_delete = False
 
     def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
         return False

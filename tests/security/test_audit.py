@@ -112,3 +112,19 @@ def test_the_log_page_keeps_its_query_count(grid, client_for, django_assert_max_
     with django_assert_max_num_queries(12):
         response = client.get(url)
     assert len(response.context["page"]) == 50
+
+
+def test_the_admin_changelist_is_scoped_and_read_only(grid, events, client_for):
+    user = grid.users["admin"]
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    client = client_for(user)
+    response = client.get(reverse("admin:audit_securityevent_changelist"))
+    assert response.status_code == 200
+    shown = {e.pk for e in response.context["cl"].result_list}
+    assert events["north_lock"].pk in shown and events["south"].pk not in shown
+    change = reverse("admin:audit_securityevent_change", args=[events["north_lock"].pk])
+    assert client.post(change, {"kind": "login"}).status_code == 403
+    south = reverse("admin:audit_securityevent_change", args=[events["south"].pk])
+    assert client.get(south).status_code in (302, 404)
+    assert client.get(reverse("admin:audit_securityevent_add")).status_code == 403
