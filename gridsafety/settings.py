@@ -219,8 +219,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
-# The admin always needs a staff account; with OTP_ADMIN_REQUIRED it also needs a TOTP
-# device (django-otp), registered by a superuser under "TOTP devices".
+# The admin always needs a staff account; with OTP_ADMIN_REQUIRED (off for the laptop demo,
+# on in the compose stack) also a code from a TOTP device (django-otp): `manage.py
+# admin_totp USERNAME` gives an account one (gridsafety/admin_site.py).
 OTP_ADMIN_REQUIRED = env.bool("OTP_ADMIN_REQUIRED", default=False)
 OTP_TOTP_ISSUER = "GridSafety"
 
