@@ -2,11 +2,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from grids import access
 
 from . import services
 from .forms import VisitForm
@@ -41,7 +43,9 @@ def visits(request):
 @login_required
 @require_POST
 def visit_leave(request, pk):
-    visit = get_object_or_404(Visit.objects.filter(cell__in=gate_cells(request.user)), pk=pk)
+    visit = access.get_in_reach_or_404(
+        Visit.objects.filter(cell__in=gate_cells(request.user)), pk=pk
+    )
     try:
         services.visit_leave(visit_id=visit.pk, actor=request.user)
     except ValidationError as error:

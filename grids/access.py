@@ -13,6 +13,7 @@ permission rows, never a permission row per object. Other apps build their
 """
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
 
 from .models import Assignment, GridCell, GridCellUserObjectPermission, Person, School
 
@@ -20,6 +21,24 @@ MANAGE = "manage_cell"
 ADMINISTER = "administer_grid"
 
 _UNSET = object()
+
+
+class OutOfReach(Http404):
+    """A 404 for an object that exists but lies outside the user's reach. The user sees the
+    same page as for a missing one; the security log (audit middleware) records it."""
+
+
+def get_in_reach_or_404(visible: QuerySet, **lookup):
+    """The object in `visible` (a queryset already limited to what the user may reach)
+    matching `lookup`; else a 404, as `OutOfReach` when the object exists elsewhere."""
+    try:
+        return visible.get(**lookup)
+    except visible.model.DoesNotExist:
+        model = visible.model
+        if model._base_manager.filter(**lookup).exists():
+            label = ", ".join(f"{key}={value}" for key, value in lookup.items())
+            raise OutOfReach(f"{model._meta.label} {label}") from None
+        raise Http404 from None
 
 
 def person_of(user) -> Person | None:
@@ -173,3 +192,29 @@ def school_leaders(cell: GridCell) -> list[int]:
         .filter(content_object__tree_id=cell.tree_id, content_object__parent__isnull=True)
         .values_list("user_id", flat=True)
     )
+
+
+def sees_phones_in(user, cell: GridCell) -> bool:
+    """Whether `user` may see in full the phone numbers of the people of `cell` (and of an
+    anonymous reporter there): those who manage the cell or a cell above it, and the school
+    admin. Everyone else sees them masked (`mask_phone`). Remembered for the request."""
+    if not _is_real_user(user):
+        return False
+    cache = user.__dict__.setdefault("_phone_cells", {})
+    if cell.pk not in cache:
+        cache[cell.pk] = covers(user, cell) or is_school_admin(user, cell.school_id)
+    return cache[cell.pk]
+
+
+def mask_phone(phone: str) -> str:
+    """138****1234: enough to recognise a number, not enough to call it."""
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
+
+
+def phone_for(user, phone: str, cell: GridCell) -> str:
+    """The number as `user` may see it: in full or masked (see `sees_phones_in`)."""
+    if not phone or sees_phones_in(user, cell):
+        return phone
+    return mask_phone(phone)

@@ -1,4 +1,4 @@
-from .access import person_of
+from .access import is_school_admin, person_of
 from .permissions import can_view_coverage
 
 
@@ -10,5 +10,8 @@ def grid_person(request):
         "grid_person": person,
         "grid_can_see_coverage": lambda: (
             person is not None and can_view_coverage(user, person.school)
+        ),
+        "grid_is_school_admin": lambda: (
+            person is not None and is_school_admin(user, person.school_id)
         ),
     }

@@ -1,7 +1,6 @@
 """Access to the grid's own pages, built on `grids.access`."""
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 
 from . import access
 from .models import GridCell, School
@@ -9,7 +8,9 @@ from .models import GridCell, School
 
 def get_visible_cell_or_404(user, pk) -> GridCell:
     """A cell the user may look at; a cell out of reach is a 404, the same as a missing one."""
-    return get_object_or_404(access.visible_cells(user).select_related("school", "parent"), pk=pk)
+    return access.get_in_reach_or_404(
+        access.visible_cells(user).select_related("school", "parent"), pk=pk
+    )
 
 
 def can_administer(user, school: School) -> bool:
@@ -24,7 +25,7 @@ def can_view_coverage(user, school: School) -> bool:
 def get_administered_cell_or_404(user, pk) -> GridCell:
     cell = get_visible_cell_or_404(user, pk)
     if not can_administer(user, cell.school):
-        raise Http404
+        raise access.OutOfReach(f"administer cell {cell.pk}")
     return cell
 
 

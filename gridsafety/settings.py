@@ -8,6 +8,7 @@ secure defaults that `manage.py check --deploy` asks for.
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -38,7 +39,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "gridsafety.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -49,24 +50,32 @@ INSTALLED_APPS = [
     "guardian",
     "django_htmx",
     "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "grids",
     "hazards",
     "duties",
     "reports",
+    "audit",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "audit.middleware.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "audit.middleware.DeniedAccessMiddleware",
 ]
 
 ROOT_URLCONF = "gridsafety.urls"
@@ -126,10 +135,12 @@ GUARDIAN_RAISE_403 = False
 # django-axes: lock a username from one address, never a whole shared school address.
 AXES_VERBOSE = False
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # 15 minutes
+# 15 to 30 minutes: long enough to stop guessing, short enough not to need the admin.
+AXES_COOLOFF_MINUTES = min(max(env.int("AXES_COOLOFF_MINUTES", default=15), 15), 30)
+AXES_COOLOFF_TIME = AXES_COOLOFF_MINUTES / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "audit.views.locked_out"
 # Behind nginx the client's address is in X-Forwarded-For; trust exactly that many proxies.
 PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 if PROXY_COUNT:
@@ -201,7 +212,38 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+# Sessions end after this long without a request (shared office computers);
+# audit.middleware.IdleSessionMiddleware renews the expiry at most once a minute.
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# The admin always needs a staff account; with OTP_ADMIN_REQUIRED (off for the laptop demo,
+# on in the compose stack) also a code from a TOTP device (django-otp): `manage.py
+# admin_totp USERNAME` gives an account one (gridsafety/admin_site.py).
+OTP_ADMIN_REQUIRED = env.bool("OTP_ADMIN_REQUIRED", default=False)
+OTP_TOTP_ISSUER = "GridSafety"
+
+# Content Security Policy (django-csp): scripts only from our own origin or carrying the
+# request's nonce, never eval. Styles only from our own files: no template carries a style
+# attribute or a <style> element, and htmx's indicator styles are switched off in base.html.
+# Bootstrap's CSS draws its small icons (select arrows, close buttons) as data: SVG images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,

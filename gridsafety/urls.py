@@ -18,6 +18,7 @@ urlpatterns = [
     path("hazards/", include("hazards.urls")),
     path("duties/", include("duties.urls")),
     path("reports/", include("reports.urls")),
+    path("audit/", include("audit.urls")),
     path("q/<str:token>/", hazard_views.qr_entry, name="qr"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

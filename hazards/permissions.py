@@ -8,7 +8,6 @@
 """
 
 from django.db.models import Q, QuerySet
-from django.shortcuts import get_object_or_404
 
 from grids import access
 from grids.models import GridCell
@@ -26,7 +25,7 @@ def visible_hazards(user) -> QuerySet[Hazard]:
 
 def get_visible_hazard_or_404(user, pk) -> Hazard:
     """A hazard the user may see; one out of reach is a 404, the same as a missing one."""
-    return get_object_or_404(
+    return access.get_in_reach_or_404(
         visible_hazards(user).select_related(
             "cell", "school", "category", "assignee", "reporter", "rectified_by"
         ),

@@ -5,7 +5,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -232,7 +232,7 @@ def act(request, pk, action):
 @login_required
 def photo(request, pk):
     """A hazard photo, for those who may see its hazard only."""
-    item = get_object_or_404(
+    item = access.get_in_reach_or_404(
         HazardPhoto.objects.filter(hazard__in=permissions.visible_hazards(request.user)), pk=pk
     )
     response = FileResponse(item.image.open("rb"), content_type="image/jpeg")
@@ -256,7 +256,7 @@ def signs(request, pk):
     """Printable A4 signs: the cell's, or with ?subtree=1 every cell under it too."""
     cell = get_visible_cell_or_404(request.user, pk)
     if not permissions.can_print_signs(request.user, cell):
-        raise Http404
+        raise access.OutOfReach(f"signs of cell {cell.pk}")
     cells = cell.get_descendants(include_self=True) if request.GET.get("subtree") else [cell]
     cells = list(cells)
     people = current_assignments_by_cell([c.pk for c in cells])
