@@ -128,3 +128,9 @@ def test_the_admin_changelist_is_scoped_and_read_only(grid, events, client_for):
     south = reverse("admin:audit_securityevent_change", args=[events["south"].pk])
     assert client.get(south).status_code in (302, 404)
     assert client.get(reverse("admin:audit_securityevent_add")).status_code == 403
+
+
+def test_the_user_menu_offers_the_log_to_the_school_admin_only(grid, client_for):
+    url = reverse("audit:events")
+    assert url in client_for(grid.users["admin"]).get(reverse("home")).content.decode()
+    assert url not in client_for(grid.users["principal"]).get(reverse("home")).content.decode()
