@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
 
 from duties.models import CellPost, Post, Visit
@@ -17,6 +18,7 @@ from duties.services import duty_library_seed
 from grids.models import Assignment
 from hazards import workflow
 from hazards.models import HazardPhoto
+from reports.models import Export, ExportKind, ExportStatus
 
 from ..hazards.helpers import clean_photo
 
@@ -76,6 +78,15 @@ def photo_in(grid, cell):
     return HazardPhoto.objects.get(hazard=hazard)
 
 
+def export_of(grid, cell):
+    """A finished background export, which only the user who asked for it may download."""
+    export = Export.objects.create(
+        user=leader(grid, cell), kind=ExportKind.LEDGER, status=ExportStatus.DONE, filename="x.xlsx"
+    )
+    export.file.save("x.xlsx", ContentFile(b"PK"), save=True)
+    return export
+
+
 def visit_in(grid, cell):
     return Visit.objects.create(
         cell=cell,
@@ -110,6 +121,7 @@ OBJECT_URLS = {
     "hazards:act": Target(lambda grid, cell: {"pk": hazard_in(grid, cell).pk, "action": "accept"}),
     "hazards:photo": Target(lambda grid, cell: {"pk": photo_in(grid, cell).pk}),
     "hazards:signs": Target(lambda grid, cell: {"pk": cell.pk}),
+    "reports:export_download": Target(lambda grid, cell: {"pk": export_of(grid, cell).pk}),
     "duties:visit_leave": Target(
         lambda grid, cell: {"pk": visit_in(grid, cell).pk}, insider="guard", home="gate"
     ),
@@ -122,6 +134,11 @@ PUBLIC = {
         "a printed sign's signed token is the capability: whoever holds the sign may report "
         "there (or is sent to log in); a forged token names no cell",
         {"token": "1:forged-signature"},
+    ),
+    "reports:import_template": (
+        "a template is a blank form for the school admin: it holds nobody's data; a kind that "
+        "is not a template names nothing",
+        {"kind": "nonsense"},
     ),
 }
 
