@@ -170,7 +170,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Celery: Redis when configured, else kombu's filesystem transport under var/.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 if CELERY_BROKER_URL:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+    # A step's messages are queued after it commits, in the request: with the broker down,
+    # fail that at once (the outbox sweep sends them later) instead of retrying for seconds.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
 else:
     CELERY_BROKER_URL = "filesystem://"
     _queue_dir = VAR_DIR / "broker"

@@ -55,10 +55,11 @@ def outbox_write(events: list[HazardEvent]) -> int:
     ]
     grouped = [event for event in events if event.action in delivery.GROUP_ACTIONS]
     if grouped:
-        channels = {}
-        for pk, school_id, name in WebhookChannel.objects.filter(
+        active = WebhookChannel.objects.filter(
             school_id__in={event.hazard.school_id for event in grouped}, is_active=True
-        ).values_list("pk", "school_id", "name"):
+        ).order_by("pk")
+        channels = {}
+        for pk, school_id, name in active.values_list("pk", "school_id", "name"):
             channels.setdefault(school_id, []).append((pk, name))
         rows += [
             Delivery(event=event, kind=DeliveryKind.WEBHOOK, channel_id=pk, target=name)
