@@ -93,8 +93,8 @@ def deliver_events(event_ids: list[int], now: datetime.datetime | None = None) -
     now = now or timezone.now()
     due = Delivery.objects.filter(
         event_id__in=event_ids, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
-    ).values_list("pk", flat=True)
-    return sum(deliver(pk, now) for pk in list(due))
+    ).order_by("pk")
+    return sum(deliver(pk, now) for pk in list(due.values_list("pk", flat=True)))
 
 
 def sweep(now: datetime.datetime | None = None) -> int:

@@ -113,15 +113,21 @@ def private_redis(transactional_db, tmp_path):
         "task_always_eager": False,
     }
     saved = {name: app.conf.get(name) for name in settings}
-    app.conf.update(settings)
-    app.close()  # forget pooled connections to the configured broker
+    use_broker(app, settings)
     try:
         yield server
     finally:
         server.stop()
-        app.conf.update(saved)
-        app.close()
+        use_broker(app, saved)
         connections.close_all()
+
+
+def use_broker(app, settings) -> None:
+    app.conf.update(settings)
+    # Pooled connections keep the address they were made for (and app.close() keeps the
+    # producers' pool): drop both, as Celery does after a fork.
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 @contextlib.contextmanager
@@ -171,7 +177,7 @@ class WorkerProcess:
             "DATABASE_URL": database_url(),
             "CONN_MAX_AGE": "0",
             "CELERY_BROKER_URL": self.broker_url,
-            "EMAIL_URL": f"filemail://{self.mail_dir}",
+            "EMAIL_URL": f"filemail:///{self.mail_dir}",  # four slashes: an absolute path
             **self.env,
         }
         with self.log.open("w") as out:

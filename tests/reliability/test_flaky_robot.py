@@ -72,7 +72,7 @@ def test_every_message_arrives_once_through_a_robot_failing_half_the_time(
     assert gaps == sorted(gaps) and len(set(gaps)) == len(gaps)
 
 
-def test_the_wait_is_capped_and_a_hopeless_message_given_up(settings):
+def test_the_wait_doubles_up_to_a_cap(settings):
     settings.OUTBOX_RETRY_BASE_SECONDS = 60
     settings.OUTBOX_RETRY_MAX_SECONDS = 3600
     assert [outbox.backoff(n).total_seconds() for n in range(1, 9)] == [
