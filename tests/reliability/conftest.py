@@ -6,6 +6,7 @@ Never the shared PostgreSQL or Redis: those other runs use too.
 
 import collections
 import contextlib
+import getpass
 import json
 import os
 import random
@@ -14,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -333,3 +335,90 @@ def robot_factory():
     yield make
     for robot in robots:
         robot.close()
+
+
+class PrivateCluster:
+    """A PostgreSQL cluster of the test's own (initdb into a scratch folder, run as the
+    `postgres` OS user on a free port), so the test may restart it. Never the shared one."""
+
+    def __init__(self):
+        self.bin = Path(
+            subprocess.run(
+                [binary("pg_config", "postgres"), "--bindir"], capture_output=True, text=True
+            ).stdout.strip()
+        )
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="gridsafety-pg-"))
+        self.data = self.dir / "data"
+        self.as_postgres = (
+            [] if os.geteuid() != 0 else [binary("runuser", "postgres"), "-u", "postgres", "--"]
+        )
+        if self.as_postgres:
+            shutil.chown(self.dir, "postgres", "postgres")
+
+    def run(self, program, *args):
+        subprocess.run(
+            [*self.as_postgres, str(self.bin / program), *args],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def init(self):
+        self.run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
+        self.start()
+
+    def pg_ctl(self, action, *args):
+        self.run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.dir / "server.log"),
+            "-o",
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "-w",
+            *args,
+            action,
+        )
+
+    def start(self):
+        self.pg_ctl("start")
+
+    def restart(self):
+        """A fast restart: every session is cut, open transactions roll back."""
+        self.pg_ctl("restart", "-m", "fast")
+
+    def url(self, name="gridsafety"):
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def destroy(self):
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self.pg_ctl("stop", "-m", "immediate")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def private_cluster():
+    require_postgres()
+    require(
+        os.geteuid() == 0 or getpass.getuser() == "postgres",
+        "postgres",
+        "a private PostgreSQL cluster needs root (to run it as postgres) or the postgres user",
+    )
+    cluster = PrivateCluster()
+    try:
+        cluster.init()
+        yield cluster
+    finally:
+        cluster.destroy()
