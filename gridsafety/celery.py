@@ -16,6 +16,11 @@ app.conf.beat_schedule = {
         # Deadlines are derived on every run, so the period only bounds how late a step is.
         "schedule": int(os.environ.get("ESCALATION_SCAN_SECONDS", "300")),
     },
+    "outbox-sweep": {
+        # Messages are rows first (hazards.outbox): this sends what is pending and due.
+        "task": "hazards.tasks.sweep_outbox",
+        "schedule": int(os.environ.get("OUTBOX_SWEEP_SECONDS", "60")),
+    },
     "grid-permission-sync": {
         # Assignments carry dates: grant and withdraw cell rights as they start and end.
         "task": "grids.tasks.sync_all_cell_permissions",

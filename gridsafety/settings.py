@@ -182,7 +182,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Celery: Redis when configured, else kombu's filesystem transport under var/.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 if CELERY_BROKER_URL:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+    # A step's messages are queued after it commits, in the request: with the broker down,
+    # fail that at once (the outbox sweep sends them later) instead of retrying for seconds.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
 else:
     CELERY_BROKER_URL = "filesystem://"
     _queue_dir = VAR_DIR / "broker"
@@ -200,6 +202,14 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# The outbox (hazards.outbox): a claimed message is another worker's again after the lease;
+# a failed one waits the base, doubled per failure up to the cap, and is given up after the
+# last attempt (24 attempts: about 19 hours of trying).
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=60)
+OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=24)
 
 # Production hardening: on unless DEBUG, each overridable for a plain-HTTP intranet.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -5,7 +5,14 @@ from django.contrib import admin
 
 from grids.admin import ReadOnlyAdminMixin, SchoolScopedAdmin
 
-from .models import Hazard, HazardCategory, HazardSettings, NonWorkingDay, WebhookChannel
+from .models import (
+    Delivery,
+    Hazard,
+    HazardCategory,
+    HazardSettings,
+    NonWorkingDay,
+    WebhookChannel,
+)
 
 
 @admin.register(HazardCategory)
@@ -40,3 +47,14 @@ class HazardAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
 class WebhookChannelAdmin(SchoolScopedAdmin):
     list_display = ["name", "kind", "is_active", "school"]
     list_filter = [("school", admin.RelatedOnlyFieldListFilter), "kind", "is_active"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
+    """The outbox: what went out, what waits for another attempt, what was given up."""
+
+    school_path = "event__hazard__school"
+    list_display = ["created_at", "kind", "target", "status", "attempts", "next_attempt_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["target", "event__hazard__number"]
+    list_select_related = ["event"]

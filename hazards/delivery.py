@@ -1,30 +1,30 @@
 """Telling people outside the app: e-mail to each notified user, and the school's group
 robots (WeChat Work and DingTalk) in their own JSON message formats.
 
-Runs in Celery after the step's transaction commits, never in the request. A failing
-channel raises DeliveryError, which its task retries with backoff; it never stops the
-e-mails or the other channels.
+Each message is a row of the outbox (hazards.outbox), written with the step that causes it;
+the functions here send one row. A failure raises; the outbox sets the row's next attempt.
+Both carry the row's key (the `Idempotency-Key` header, `idempotency_key` in the JSON body,
+the e-mail's Message-ID), so a receiver can drop the copy a retry may send.
 """
 
 import base64
 import hashlib
 import hmac
 import json
-import logging
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from .models import Action, HazardEvent, WebhookChannel, WebhookKind
+from .models import Action, Delivery, HazardEvent, WebhookChannel, WebhookKind
 
-log = logging.getLogger(__name__)
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 # Events worth a message in the school's safety group chat.
 GROUP_ACTIONS = {Action.REPORT, Action.ESCALATE, Action.VERIFY}
@@ -56,34 +56,17 @@ def message(event: HazardEvent) -> tuple[str, str]:
     return title, body
 
 
-def send_emails(event_id: int) -> int:
-    """One e-mail per notified user with an address; a failure is logged, not raised."""
-    event = _load(event_id)
+def send_email(row: Delivery) -> None:
+    """One e-mail; its Message-ID is the row's key, so a resent copy is the same message."""
+    event = _load(row.event_id)
     title, body = message(event)
-    sent = 0
-    for notification in event.notifications.select_related("recipient"):
-        address = notification.recipient.email
-        if not address:
-            continue
-        try:
-            send_mail(f"[{event.hazard.school.name}] {title}", body, None, [address])
-            sent += 1
-        except Exception:  # one bad address or mail server hiccup must not stop the rest
-            log.exception(
-                "e-mail for event %s to user %s failed", event_id, notification.recipient_id
-            )
-    return sent
-
-
-def group_channels(event_id: int) -> list[int]:
-    event = HazardEvent.objects.select_related("hazard").get(pk=event_id)
-    if event.action not in GROUP_ACTIONS:
-        return []
-    return list(
-        WebhookChannel.objects.filter(school_id=event.hazard.school_id, is_active=True).values_list(
-            "pk", flat=True
-        )
-    )
+    EmailMessage(
+        f"[{event.hazard.school.name}] {title}",
+        body,
+        None,
+        [row.target],
+        headers={"Message-ID": f"<{row.key}@gridsafety>", IDEMPOTENCY_HEADER: str(row.key)},
+    ).send()
 
 
 def payload(kind: str, title: str, body: str) -> dict:
@@ -105,14 +88,15 @@ def signed_url(channel: WebhookChannel, now_ms: int | None = None) -> str:
     return f"{channel.url}{joiner}timestamp={timestamp}&sign={sign}"
 
 
-def send_webhook(channel_id: int, event_id: int) -> None:
-    channel = WebhookChannel.objects.get(pk=channel_id)
-    title, body = message(_load(event_id))
-    data = json.dumps(payload(channel.kind, title, body), ensure_ascii=False).encode()
+def send_webhook(row: Delivery) -> None:
+    """One post to one robot; raises DeliveryError when it does not take the message."""
+    channel = row.channel
+    title, body = message(_load(row.event_id))
+    data = {**payload(channel.kind, title, body), "idempotency_key": str(row.key)}
     request = urllib.request.Request(
         signed_url(channel),
-        data=data,
-        headers={"Content-Type": "application/json"},
+        data=json.dumps(data, ensure_ascii=False).encode(),
+        headers={"Content-Type": "application/json", IDEMPOTENCY_HEADER: str(row.key)},
         method="POST",
     )
     try:

@@ -418,3 +418,72 @@ class WebhookChannel(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class DeliveryKind(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    WEBHOOK = "webhook", _("Group robot")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Delivery(models.Model):
+    """One outgoing message (an e-mail to one user, a post to one group robot), written in the
+    transaction of the step that causes it: the transactional outbox (hazards.outbox).
+
+    A worker claims the row with a guarded update, sends, and marks it sent; a failure sets
+    the next attempt later and later; beat's sweep sends whatever is pending and due, so
+    nothing depends on the broker having kept a task. `key` travels with the message so a
+    receiver can drop a duplicate from a retry after a worker died between sending and marking.
+    """
+
+    event = models.ForeignKey(HazardEvent, on_delete=models.CASCADE, related_name="deliveries")
+    kind = models.CharField(_("kind"), max_length=8, choices=DeliveryKind)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    channel = models.ForeignKey(
+        "WebhookChannel", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    target = models.CharField(_("to"), max_length=254)
+    key = models.UUIDField(_("idempotency key"), default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=8, choices=DeliveryStatus, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    claim = models.UUIDField(null=True, blank=True, editable=False)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "recipient"],
+                condition=Q(kind="email"),
+                name="delivery_one_email_per_event",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "channel"],
+                condition=Q(kind="webhook"),
+                name="delivery_one_post_per_event",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="delivery_pending",
+                condition=Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.target} {self.status}"

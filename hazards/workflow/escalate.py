@@ -19,7 +19,8 @@ STAGE_OF_STATUS = {Status.REPORTED: Stage.ACCEPT, Status.RECTIFYING: Stage.RECTI
 @transaction.atomic
 def escalations_apply(now: datetime.datetime) -> int:
     """Apply the escalation steps the scan found due (hazards.escalation): claim them with one
-    guarded update, then write their events, the hazards' levels and the inbox rows."""
+    guarded update, then write their events, the hazards' levels, the inbox rows and the
+    outgoing messages."""
     token = uuid.uuid4()
     claimed = Escalation.objects.filter(processed_at__isnull=True).update(
         processed_at=now, claim=token
@@ -36,7 +37,7 @@ def escalations_apply(now: datetime.datetime) -> int:
     events = HazardEvent.objects.bulk_create(
         [
             HazardEvent(
-                hazard_id=e.hazard_id,
+                hazard=e.hazard,
                 action=Action.ESCALATE,
                 at=now,
                 from_status=e.hazard.status,
@@ -75,5 +76,5 @@ def escalations_apply(now: datetime.datetime) -> int:
         batch_size=1000,
         ignore_conflicts=True,
     )
-    deliver_after_commit([event.pk for event in events])
+    deliver_after_commit(events)
     return len(live)

@@ -3,7 +3,8 @@
 Every action: one transaction; re-read the hazard under a row lock; check the form's
 version (so a stale page is told, never silently applied), the transition table and the
 actor's right; save named fields; append one HazardEvent; write the inbox rows of those
-who must act next. Views, the admin and tasks call these functions and nothing else.
+who must act next and the outgoing messages (hazards.outbox). Views, the admin and tasks
+call these functions and nothing else.
 """
 
 import datetime
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from grids.access import cell_managers, school_leaders
 from grids.models import Assignment, GridCell, Person, School
 
-from .. import permissions
+from .. import outbox, permissions
 from ..clock import Clock, settings_for
 from ..models import (
     TRANSITIONS,
@@ -171,7 +172,7 @@ def _open_hazard(
     if severity == Severity.MAJOR:
         recipients.update(dict.fromkeys(school_leaders(cell), "major"))
     notify(event, recipients, skip=getattr(reporter, "pk", None))
-    deliver_after_commit([event.pk])
+    deliver_after_commit([event])
     return hazard
 
 
@@ -229,16 +230,15 @@ def _record(
         data=data or {},
     )
     notify(event, recipients or {}, skip=getattr(actor, "pk", None))
-    deliver_after_commit([event.pk])
+    deliver_after_commit([event])
     return event
 
 
-def deliver_after_commit(event_ids: list[int]) -> None:
-    """E-mail and group robots, by Celery once the step is committed."""
-    from ..tasks import deliver_events
-
-    for start in range(0, len(event_ids), 500):
-        deliver_events.delay_on_commit(event_ids[start : start + 500])
+def deliver_after_commit(events: list[HazardEvent]) -> None:
+    """E-mail and group robots: written to the outbox now, in the step's transaction, and
+    handed to Celery once it commits (beat's sweep sends what the broker never got)."""
+    if outbox.outbox_write(events):
+        outbox.dispatch_after_commit([event.pk for event in events])
 
 
 def _attach(hazard: Hazard, event: HazardEvent, photos, kind: str) -> None:

@@ -1,6 +1,7 @@
 """E-mail and group robots: real HTTP to a local server, real message formats, retries."""
 
 import base64
+import datetime
 import hashlib
 import hmac
 import json
@@ -10,9 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
-from hazards import delivery
-from hazards.models import WebhookChannel, WebhookKind
+from hazards import delivery, outbox
+from hazards.models import Delivery, DeliveryStatus, WebhookChannel, WebhookKind
 
 from ..conftest import build_grid, wait_for
 from .helpers import report
@@ -109,9 +111,10 @@ def test_only_report_escalate_and_close_reach_the_group(
     assert robot.received == []
 
 
-def test_a_failing_robot_is_retried_and_does_not_block_others(
-    grid, robot_factory, django_capture_on_commit_callbacks
+def test_a_failing_robot_is_retried_later_and_does_not_block_others(
+    grid, robot_factory, django_capture_on_commit_callbacks, settings
 ):
+    settings.OUTBOX_MAX_ATTEMPTS = 5
     flaky = robot_factory(500, 500)
     dead = robot_factory(*([500] * 20))
     good = robot_factory()
@@ -120,9 +123,21 @@ def test_a_failing_robot_is_retried_and_does_not_block_others(
     channel(grid, WebhookKind.DINGTALK, good.url)
     with django_capture_on_commit_callbacks(execute=True):
         report(grid, cell="class2")
+    assert (flaky.attempts, dead.attempts, len(good.received)) == (1, 1, 1)
+
+    later = timezone.now()
+    for _ in range(8):  # each sweep a day on: every wait is over
+        later += datetime.timedelta(days=1)
+        outbox.sweep(now=later)
     assert flaky.attempts == 3 and len(flaky.received) == 1
-    assert len(good.received) == 1
-    assert dead.received == [] and dead.attempts == 9  # first try and 8 retries
+    assert len(good.received) == 1 and good.attempts == 1
+    assert dead.received == [] and dead.attempts == 5  # given up after OUTBOX_MAX_ATTEMPTS
+    statuses = dict(Delivery.objects.values_list("channel__url", "status"))
+    assert statuses == {
+        dead.url: DeliveryStatus.FAILED,
+        flaky.url: DeliveryStatus.SENT,
+        good.url: DeliveryStatus.SENT,
+    }
 
 
 def test_emails_go_to_notified_users_with_an_address(grid, django_capture_on_commit_callbacks):
@@ -138,20 +153,21 @@ def test_emails_go_to_notified_users_with_an_address(grid, django_capture_on_com
 
 
 def test_unreachable_robot_raises_delivery_error(grid):
-    hazard = report(grid, cell="class2")
     ch = channel(grid, WebhookKind.WECOM, "http://127.0.0.1:9/nothing")
-    event = hazard.events.get()
+    hazard = report(grid, cell="class2")
+    row = Delivery.objects.get(event__hazard=hazard, channel=ch)
     with pytest.raises(delivery.DeliveryError):
-        delivery.send_webhook(ch.pk, event.pk)
+        delivery.send_webhook(row)
 
 
 @pytest.mark.celery_worker
-def test_retries_with_backoff_on_a_real_worker(live_worker, robot_factory):
+def test_a_real_worker_sends_and_the_sweep_retries(live_worker, robot_factory):
     grid = build_grid()
     flaky = robot_factory(500)
     channel(grid, WebhookKind.WECOM, flaky.url)
     with live_worker() as app:
         assert not app.conf.task_always_eager
         report(grid, cell="class2")  # committed at once: the delivery goes to the broker
-        assert wait_for(lambda: len(flaky.received) == 1, timeout=30), flaky.attempts
-    assert flaky.attempts == 2
+        assert wait_for(lambda: flaky.attempts == 1, timeout=30)
+        outbox.sweep(now=timezone.now() + datetime.timedelta(hours=1))  # as beat would, later
+    assert flaky.attempts == 2 and len(flaky.received) == 1
