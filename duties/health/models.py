@@ -91,8 +91,8 @@ class HealthCheck(models.Model):
     objects = HealthCheckQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("health check")
-        verbose_name_plural = _("health checks")
+        verbose_name = _("morning or noon check")
+        verbose_name_plural = _("morning and noon checks")
         ordering = ["-date", "session", "-id"]
         indexes = [models.Index(fields=["cell", "date", "session"])]
         constraints = [
@@ -153,7 +153,7 @@ class Absence(models.Model):
         HealthCheck,
         on_delete=models.CASCADE,
         related_name="absences",
-        verbose_name=_("health check"),
+        verbose_name=_("morning or noon check"),
     )
     student = models.CharField(_("student"), max_length=50)
     reason = models.CharField(_("reason"), max_length=8, choices=Reason)
