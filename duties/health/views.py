@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from . import selectors, services
 from .calendar import is_school_day
 from .forms import AbsenceFormSet, FollowUpForm, HealthCheckForm, ReturnForm, absence_rows
-from .models import HealthCheck, IllnessCase, Reason, Session
+from .models import FollowUp, HealthCheck, IllnessCase, Reason, Session
 from .permissions import fillable_classes, overseen_classes
 
 
@@ -156,7 +156,10 @@ def follow_up(request, pk):
                 request, _("Follow-up of %(student)s recorded.") % {"student": student}
             )
             return redirect("duties:health")
-    context = {"cell": cell, "student": student, "day": day, "form": form}
+    earlier = FollowUp.objects.filter(cell=cell, date=day, student=student).select_related(
+        "recorded_by__grid_person"
+    )
+    context = {"cell": cell, "student": student, "day": day, "form": form, "earlier": earlier}
     return render(request, "duties/health/follow_up.html", context)
 
 

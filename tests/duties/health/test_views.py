@@ -138,12 +138,18 @@ def test_the_teacher_follows_up_an_unknown_absence(classes, client_for, travel):
     assert due.student == "Wang"
     url = reverse("duties:health_follow_up", args=[grid.cells["class1"].pk])
     url += "?student=Wang&date=2026-09-07"
-    assert client.get(url).status_code == 200
+    assert client.post(url, {"result": "not_reached"}).status_code == 302
+    assert [d.student for d in client.get(reverse("duties:health")).context["unresolved"]] == [
+        "Wang"
+    ]
+    page = client.get(url)
+    assert [f.result for f in page.context["earlier"]] == ["not_reached"]
+    assert "未联系上家长" in page.content.decode()
     response = client.post(url, {"result": "illness", "symptom": ""})
-    assert response.status_code == 200 and not FollowUp.objects.exists()
+    assert response.status_code == 200 and FollowUp.objects.count() == 1
     response = client.post(url, {"result": "illness", "symptom": "fever", "note": "Mother called"})
     assert response.status_code == 302
-    follow_up = FollowUp.objects.get()
+    follow_up = FollowUp.objects.last()
     assert (follow_up.result, follow_up.recorded_by) == ("illness", grid.users["teacher"])
     assert client.get(reverse("duties:health")).context["unresolved"] == []
     assert IllnessCase.objects.get().student == "Wang"
