@@ -2,7 +2,17 @@ from django.contrib import admin
 
 from grids.admin import ReadOnlyAdminMixin, SchoolScopedAdmin
 
-from .models import CellPost, Duty, Post, Visit
+from .models import (
+    Absence,
+    CellPost,
+    ClassRoll,
+    Duty,
+    FollowUp,
+    HealthCheck,
+    IllnessCase,
+    Post,
+    Visit,
+)
 
 
 class DutyInline(admin.TabularInline):
@@ -46,3 +56,40 @@ class VisitAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
     list_display = ["visitor", "organisation", "purpose", "host", "entered_at", "left_at", "cell"]
     search_fields = ["visitor", "organisation", "phone"]
     date_hierarchy = "entered_at"
+
+
+@admin.register(ClassRoll)
+class ClassRollAdmin(SchoolScopedAdmin):
+    school_path = "cell__school"
+    list_display = ["cell", "enrolled"]
+    search_fields = ["cell__name", "cell__code"]
+
+
+class AbsenceInline(admin.TabularInline):
+    model = Absence
+    fields = ["student", "reason", "case"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(HealthCheck)
+class HealthCheckAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
+    school_path = "cell__school"
+    list_display = ["cell", "date", "session", "enrolled", "present", "absent", "recorded_by"]
+    list_filter = ["session"]
+    date_hierarchy = "date"
+    inlines = [AbsenceInline]
+
+
+@admin.register(IllnessCase)
+class IllnessCaseAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
+    school_path = "cell__school"
+    list_display = ["student", "cell", "symptom", "started_on", "returned_on"]
+    list_filter = ["symptom"]
+    date_hierarchy = "started_on"
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
+    school_path = "cell__school"
+    list_display = ["student", "cell", "date", "result", "recorded_by", "recorded_at"]

@@ -137,3 +137,13 @@ class Visit(models.Model):
 
     def __str__(self):
         return f"{self.visitor} {self.entered_at:%Y-%m-%d %H:%M}"
+
+
+# The morning and noon health check lives in its own module.
+from .health.models import (  # noqa: E402, F401
+    Absence,
+    ClassRoll,
+    FollowUp,
+    HealthCheck,
+    IllnessCase,
+)

@@ -1,10 +1,16 @@
 from django.urls import path
 
 from . import views
+from .health import views as health
 
 app_name = "duties"
 
 urlpatterns = [
     path("visits/", views.visits, name="visits"),
     path("visits/<int:pk>/leave/", views.visit_leave, name="visit_leave"),
+    path("health/", health.today, name="health"),
+    path("health/summary/", health.summary, name="health_summary"),
+    path("health/class/<int:pk>/follow-up/", health.follow_up, name="health_follow_up"),
+    path("health/class/<int:pk>/<str:session>/", health.check, name="health_check"),
+    path("health/cases/<int:pk>/return/", health.case_return, name="health_case_return"),
 ]

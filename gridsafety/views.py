@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from duties import home as duties_home
 from duties.permissions import gate_cells
 from duties.selectors import duty_lists
 from grids import access
@@ -32,6 +33,8 @@ def home(request):
         todo = hazard_selectors.todo(user)
         context["todo_count"] = todo.count()
         context["todo"] = todo[:5]
+        context["health"] = duties_home.health_card(user)
+        context["visitors"] = duties_home.visitors_card(user)
         if can_view_coverage(user, person.school):
             context["problems"] = grid_problems(person.school)
     return render(request, "home.html", context)

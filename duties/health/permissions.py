@@ -1,0 +1,31 @@
+"""Who fills and who sees a class's health check, built on `grids.access`."""
+
+from django.db.models import QuerySet
+
+from grids import access
+from grids.models import GridCell
+
+CLASS_POST = "class-teacher"
+
+
+def class_cells() -> QuerySet[GridCell]:
+    """Cells that carry the class teacher's post: the classes."""
+    return GridCell.objects.filter(cell_posts__post__code=CLASS_POST).distinct()
+
+
+def fillable_classes(user) -> QuerySet[GridCell]:
+    """Classes where the user holds a post today: the ones they record checks for."""
+    return (
+        class_cells()
+        .filter(pk__in=access.assigned_cells(user).values("pk"))
+        .order_by("tree_id", "lft")
+    )
+
+
+def overseen_classes(user) -> QuerySet[GridCell]:
+    """Classes in the subtree of the cells the user manages."""
+    return (
+        class_cells()
+        .filter(pk__in=access.covered_cells(user).values("pk"))
+        .order_by("tree_id", "lft")
+    )
