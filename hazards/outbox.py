@@ -98,18 +98,22 @@ def deliver_events(event_ids: list[int], now: datetime.datetime | None = None) -
 
 
 def sweep(now: datetime.datetime | None = None) -> int:
-    """Send every pending message that is due, oldest first. Returns how many went out."""
+    """Send every pending message that is due, oldest first, each at most once per sweep.
+    Returns how many went out."""
     now = now or timezone.now()
-    sent = 0
+    sent, after = 0, 0
     while True:
         due = list(
-            Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-            .order_by("next_attempt_at", "pk")
+            Delivery.objects.filter(
+                status=DeliveryStatus.PENDING, next_attempt_at__lte=now, pk__gt=after
+            )
+            .order_by("pk")
             .values_list("pk", flat=True)[:BATCH]
         )
         if not due:
             return sent
         sent += sum(deliver(pk, now) for pk in due)
+        after = due[-1]
 
 
 def deliver(pk: int, now: datetime.datetime | None = None) -> bool:

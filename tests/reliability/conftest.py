@@ -337,16 +337,21 @@ def robot_factory():
         robot.close()
 
 
+def server_bindir() -> Path:
+    """Where initdb and pg_ctl live: on PATH, or Debian's versioned folder."""
+    found = shutil.which("initdb") or next(
+        iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), reverse=True)), None
+    )
+    require(found is not None, "postgres", "initdb (PostgreSQL's server programs) is not installed")
+    return Path(found).resolve().parent
+
+
 class PrivateCluster:
     """A PostgreSQL cluster of the test's own (initdb into a scratch folder, run as the
     `postgres` OS user on a free port), so the test may restart it. Never the shared one."""
 
     def __init__(self):
-        self.bin = Path(
-            subprocess.run(
-                [binary("pg_config", "postgres"), "--bindir"], capture_output=True, text=True
-            ).stdout.strip()
-        )
+        self.bin = server_bindir()
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="gridsafety-pg-"))
         self.data = self.dir / "data"
