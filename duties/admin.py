@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from grids.admin import ReadOnlyAdminMixin, SchoolScopedAdmin
 
-from .models import CellPost, Duty, Post, Visit
+from .models import CellPost, Duty, Post, RosterChange, RosterDay, Visit
 
 
 class DutyInline(admin.TabularInline):
@@ -46,3 +46,24 @@ class VisitAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
     list_display = ["visitor", "organisation", "purpose", "host", "entered_at", "left_at", "cell"]
     search_fields = ["visitor", "organisation", "phone"]
     date_hierarchy = "entered_at"
+
+
+class RosterDayInline(admin.TabularInline):
+    model = RosterDay
+    fields = ["cell", "day", "person", "action", "note", "supersedes"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RosterChange)
+class RosterChangeAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
+    """The roster's record, read-only: changes are made on the roster page."""
+
+    list_display = ["created_at", "created_by", "source", "reason", "file_name", "school"]
+    list_filter = [("school", admin.RelatedOnlyFieldListFilter), "source"]
+    date_hierarchy = "created_at"
+    inlines = [RosterDayInline]

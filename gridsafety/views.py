@@ -1,7 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from duties.permissions import gate_cells
+from duties.permissions import gate_cells, plannable_cells
+from duties.roster.selectors import on_duty_today
 from duties.selectors import duty_lists
 from grids import access
 from grids.coverage import grid_problems
@@ -29,6 +30,8 @@ def home(request):
         context["covered_count"] = access.covered_cells(user).count()
         context["is_admin"] = can_administer(user, person.school)
         context["keeps_gate"] = gate_cells(user).exists()
+        context["on_duty_today"] = on_duty_today(person.school)
+        context["plans_rosters"] = plannable_cells(user).exists()
         todo = hazard_selectors.todo(user)
         context["todo_count"] = todo.count()
         context["todo"] = todo[:5]
