@@ -201,7 +201,8 @@ def test_coverage_lists_each_day_of_the_coming_week_without_anyone(grid, duty_ce
     plan(grid, "holiday", "teacher2", day(5), day(6))
     assert duty_gaps(grid, MONDAY) == []
     plan(grid, "duty_week", None, day(2), reason="Trip")
-    assert duty_gaps(grid, MONDAY) == [("duty_week", f"No one is on duty on {day(2)}.")]
+    expected = str(selectors.NO_ONE_ON_DUTY % {"date": day(2).isoformat()})
+    assert duty_gaps(grid, MONDAY) == [("duty_week", expected)]
 
 
 def test_a_school_holiday_moves_the_need_from_duty_week_to_holiday_duty(grid, duty_cells, travel):
