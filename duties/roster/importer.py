@@ -44,6 +44,8 @@ AMBIGUOUS_PERSON = gettext_lazy("Several people match %(text)s; use the staff nu
 NOT_A_DATE = gettext_lazy("%(text)s is not a date (write it as 2026-12-01).")
 NOT_PLANNABLE = gettext_lazy("%(code)s is not a time-bound cell whose roster you plan.")
 UNKNOWN_CELL = gettext_lazy("There is no cell with the code %(code)s.")
+PROBLEM = gettext_lazy("Sheet %(sheet)s, row %(row)d, column %(column)s: %(message)s")
+CLASH = gettext_lazy("%(date)s in %(cell)s is already given to someone else on %(row)s.")
 NO_ROWS = gettext_lazy("The file has no roster rows below the header row.")
 TOO_MANY_ROWS = gettext_lazy("The file has more than %(count)d rows.")
 DATE_PATTERN = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?$")
@@ -147,90 +149,110 @@ class _People:
     def find(self, text: str) -> tuple[Person | None, str]:
         found = {person.pk: person for person in self.by.get(text, [])}
         if not found:
-            return None, _(
-                "No one in the school has this staff number, phone or name: %(text)s."
-            ) % {"text": text}
+            return None, UNKNOWN_PERSON % {"text": text}
         if len(found) > 1:
             return None, AMBIGUOUS_PERSON % {"text": text}
         return next(iter(found.values())), ""
 
 
-def check_rows(rows: list[list], *, school: School, cells: list[GridCell], today) -> Preview:
-    """Check every row and list every problem; the items to apply when there are none."""
-    preview = Preview()
-    people = _People(school)
-    plannable = {cell.code: cell for cell in cells}
-    others = set(
-        GridCell.objects.filter(school=school)
-        .exclude(pk__in=[c.pk for c in cells])
-        .values_list("code", flat=True)
-    )
-    taken = {}  # (cell id, day) -> (row label, person id)
-    for sheet, number, (first_text, last_text, code, who, note) in rows:
-        found = []
+@dataclass
+class _Row:
+    """One file row as read and checked: its entry's parts and its problems by column."""
 
-        def problem(column, message, sheet=sheet, number=number, found=found):
-            found.append(
-                _("Sheet %(sheet)s, row %(row)d, column %(column)s: %(message)s")
-                % {"sheet": sheet, "row": number, "column": column, "message": message}
-            )
+    first: datetime.date | None = None
+    last: datetime.date | None = None
+    cell: GridCell | None = None
+    person: Person | None = None
+    problems: list[tuple[str, str]] = field(default_factory=list)
 
-        first = _parse_date(first_text)
+
+class _Checker:
+    def __init__(self, school: School, cells: list[GridCell], today: datetime.date):
+        self.people = _People(school)
+        self.plannable = {cell.code: cell for cell in cells}
+        self.elsewhere = set(
+            GridCell.objects.filter(school=school)
+            .exclude(pk__in=[c.pk for c in cells])
+            .values_list("code", flat=True)
+        )
+        self.today = today
+
+    def row(self, first_text, last_text, code, who, note) -> _Row:
+        """Each column on its own, then the entry's rules (services.check_entry)."""
+        row = _Row()
+        row.first = _parse_date(first_text)
         if not first_text:
-            problem("A", _("The first day is missing."))
-        elif first is None:
-            problem("A", NOT_A_DATE % {"text": first_text})
-        last = _parse_date(last_text) if last_text else first
-        if last_text and last is None:
-            problem("B", NOT_A_DATE % {"text": last_text})
-        cell = plannable.get(code)
+            row.problems.append(("A", _("The first day is missing.")))
+        elif row.first is None:
+            row.problems.append(("A", NOT_A_DATE % {"text": first_text}))
+        row.last = _parse_date(last_text) if last_text else row.first
+        if last_text and row.last is None:
+            row.problems.append(("B", NOT_A_DATE % {"text": last_text}))
+        row.cell = self.plannable.get(code)
         if not code:
-            problem("C", _("The cell code is missing."))
-        elif cell is None:
-            if code in others:
-                problem(
-                    "C",
-                    NOT_PLANNABLE % {"code": code},
-                )
-            else:
-                problem("C", UNKNOWN_CELL % {"code": code})
-        person = None
+            row.problems.append(("C", _("The cell code is missing.")))
+        elif row.cell is None:
+            missing = NOT_PLANNABLE if code in self.elsewhere else UNKNOWN_CELL
+            row.problems.append(("C", missing % {"code": code}))
         if not who:
-            problem("D", _("Who is on duty is missing."))
+            row.problems.append(("D", _("Who is on duty is missing.")))
         else:
-            person, message = people.find(who)
-            if person is None:
-                problem("D", message)
+            row.person, message = self.people.find(who)
+            if row.person is None:
+                row.problems.append(("D", message))
         if len(note) > 200:
-            problem("E", _("The note is longer than 200 characters."))
-        if first and last and cell:
+            row.problems.append(("E", _("The note is longer than 200 characters.")))
+        if row.first and row.last and row.cell:
             try:
-                services.check_entry(cell=cell, person=person, first=first, last=last, today=today)
+                services.check_entry(
+                    cell=row.cell,
+                    person=row.person,
+                    first=row.first,
+                    last=row.last,
+                    today=self.today,
+                )
             except ValidationError as error:
-                problem("A" if first < today else "B", " ".join(error.messages))
-        if first and last and cell and person and not found:
-            for day in services.days_between(first, last):
-                clash = taken.get((cell.pk, day))
-                if clash and clash[1] != person.pk:
-                    problem(
-                        "A",
-                        _("%(date)s in %(cell)s is already given to someone else on %(row)s.")
-                        % {"date": day.isoformat(), "cell": cell.name, "row": clash[0]},
-                    )
+                column = "A" if row.first < self.today else "B"
+                row.problems.append((column, " ".join(error.messages)))
+        return row
+
+
+def check_rows(rows: list[list], *, school: School, cells: list[GridCell], today) -> Preview:
+    """Check every row and list every problem; the items to apply when there are none.
+
+    Rows are checked one by one (`_Checker.row`), then against each other: two rows may
+    not give the same cell and day to different people."""
+    preview = Preview()
+    checker = _Checker(school, cells, today)
+    taken = {}  # (cell id, day) -> (row number, person id)
+    for sheet, number, (first_text, last_text, code, who, note) in rows:
+        row = checker.row(first_text, last_text, code, who, note)
+        if not row.problems:
+            for day in services.days_between(row.first, row.last):
+                clash = taken.setdefault((row.cell.pk, day), (number, row.person.pk))
+                if clash[1] != row.person.pk:
+                    message = CLASH % {
+                        "date": day.isoformat(),
+                        "cell": row.cell.name,
+                        "row": _("row %(row)d") % {"row": clash[0]},
+                    }
+                    row.problems.append(("A", message))
                     break
-                taken[(cell.pk, day)] = (_("row %(row)d") % {"row": number}, person.pk)
-                preview.items.append(services.RosterItem(cell, day, person, note))
-        preview.problems.extend(found)
+                preview.items.append(services.RosterItem(row.cell, day, row.person, note))
+        preview.problems += [
+            PROBLEM % {"sheet": sheet, "row": number, "column": column, "message": message}
+            for column, message in row.problems
+        ]
         preview.rows.append(
             {
                 "sheet": sheet,
                 "row": number,
                 "first": first_text,
                 "last": last_text or first_text,
-                "cell": cell.name if cell else code,
-                "person": person.name if person else who,
+                "cell": row.cell.name if row.cell else code,
+                "person": row.person.name if row.person else who,
                 "note": note,
-                "ok": not found,
+                "ok": not row.problems,
             }
         )
     if preview.ok:
