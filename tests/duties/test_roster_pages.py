@@ -152,3 +152,26 @@ def test_the_home_page_shows_who_is_on_duty_today(grid, duty_cells, travel, clie
     assert reverse("duties:rosters") in office_home.content.decode()
     outsider_home = client_for(grid.users["outsider"]).get("/")
     assert outsider_home.context["on_duty_today"] == []
+
+
+def test_the_admin_site_shows_the_record_read_only_and_only_to_its_school(
+    grid, duty_cells, travel, client_for
+):
+    change = services.roster_set(
+        cell=duty_cells["duty_week"],
+        person=grid.people["teacher"],
+        first=day(0),
+        last=day(1),
+        actor=grid.users["office"],
+    )
+    admin = grid.users["admin"]
+    admin.is_staff = True
+    admin.save(update_fields=["is_staff"])
+    url = reverse("admin:duties_rosterchange_change", args=[change.pk])
+    page = client_for(admin).get(url)
+    assert page.status_code == 200 and "Duty Week" in page.content.decode()
+    assert client_for(admin).post(url, {}).status_code == 403
+    outsider = grid.users["outsider"]
+    outsider.is_staff = True
+    outsider.save(update_fields=["is_staff"])
+    assert client_for(outsider).get(url).status_code in (302, 404)
