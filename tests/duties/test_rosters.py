@@ -211,3 +211,17 @@ def test_a_school_holiday_moves_the_need_from_duty_week_to_holiday_duty(grid, du
     NonWorkingDay.objects.create(school=grid.school, date=day(2))
     codes = [code for code, _message in duty_gaps(grid, MONDAY)]
     assert codes == ["duty_week"] * 4 + ["holiday"] * 3
+
+
+def test_beat_moves_the_on_duty_right_every_hour(grid, duty_cells, travel):
+    from gridsafety.celery import app
+
+    entry = next(
+        e for e in app.conf.beat_schedule.values() if e["task"].endswith("sync_on_duty_rights")
+    )
+    assert entry["task"] in app.tasks  # registered, so the worker runs it
+    plan(grid, "duty_week", "teacher", day(0))
+    travel(day(1))
+    result = app.tasks[entry["task"]].delay().get()
+    assert result["north"] == (0, 1)  # the teacher's right for yesterday withdrawn
+    assert not access.covers(grid.users["teacher"], duty_cells["duty_week"])
