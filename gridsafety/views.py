@@ -26,11 +26,14 @@ def home(request):
             .order_by("cell__tree_id", "cell__lft")
         )
         context["assignments"] = assignments
-        context["duty_lists"] = duty_lists(list({a.cell_id: a.cell for a in assignments}.values()))
+        on_duty = on_duty_today(person.school)
+        context["on_duty_today"] = on_duty
+        my_cells = {a.cell_id: a.cell for a in assignments}  # and, today, a duty I am rostered to
+        my_cells.update({row.cell_id: row.cell for row in on_duty if row.person_id == person.pk})
+        context["duty_lists"] = duty_lists(list(my_cells.values()))
         context["covered_count"] = access.covered_cells(user).count()
         context["is_admin"] = can_administer(user, person.school)
         context["keeps_gate"] = gate_cells(user).exists()
-        context["on_duty_today"] = on_duty_today(person.school)
         context["plans_rosters"] = plannable_cells(user).exists()
         todo = hazard_selectors.todo(user)
         context["todo_count"] = todo.count()

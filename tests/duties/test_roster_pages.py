@@ -175,3 +175,25 @@ def test_the_admin_site_shows_the_record_read_only_and_only_to_its_school(
     outsider.is_staff = True
     outsider.save(update_fields=["is_staff"])
     assert client_for(outsider).get(url).status_code in (302, 404)
+
+
+def test_the_person_on_duty_finds_the_duty_list_of_the_post_on_their_home(
+    grid, duty_cells, travel, client_for
+):
+    from duties.models import CellPost, Post
+    from duties.services import duty_library_seed
+
+    duty_library_seed(grid.school)
+    post = Post.objects.get(school=grid.school, code="duty-week-teacher")
+    CellPost.objects.create(cell=duty_cells["duty_week"], post=post)
+    services.roster_set(
+        cell=duty_cells["duty_week"],
+        person=grid.people["teacher"],
+        first=day(0),
+        last=day(0),
+        actor=grid.users["office"],
+    )
+    lists = client_for(grid.users["teacher"]).get("/").context["duty_lists"]
+    assert "duty_week" in [duty_list.cell.code for duty_list in lists]
+    lists = client_for(grid.users["teacher2"]).get("/").context["duty_lists"]
+    assert "duty_week" not in [duty_list.cell.code for duty_list in lists]
