@@ -11,6 +11,8 @@ from .models import (
     HealthCheck,
     IllnessCase,
     Post,
+    RosterChange,
+    RosterDay,
     Visit,
 )
 
@@ -93,3 +95,30 @@ class IllnessCaseAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
 class FollowUpAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
     school_path = "cell__school"
     list_display = ["student", "cell", "date", "result", "recorded_by", "recorded_at"]
+
+
+class RosterDayInline(admin.TabularInline):
+    model = RosterDay
+    fields = ["cell", "day", "person", "action", "note", "supersedes"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request, obj=None):
+        return True  # the change it belongs to is already scoped to the user's schools
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RosterChange)
+class RosterChangeAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
+    """The roster's record, read-only: changes are made on the roster page."""
+
+    list_display = ["created_at", "created_by", "source", "reason", "file_name", "school"]
+    list_filter = [("school", admin.RelatedOnlyFieldListFilter), "source"]
+    date_hierarchy = "created_at"
+    inlines = [RosterDayInline]

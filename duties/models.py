@@ -147,3 +147,110 @@ from .health.models import (  # noqa: E402, F401
     HealthCheck,
     IllnessCase,
 )
+
+
+class RosterSource(models.TextChoices):
+    FORM = "form", _("Planned on the roster page")
+    IMPORT = "import", _("Imported from Excel")
+    SEED = "seed", _("Demo data")
+
+
+class RosterChange(models.Model):
+    """One change to a roster (a plan, a replacement, a cancellation or an import): who made
+    it, when and why. Its days are RosterDay rows; nothing here is edited afterwards."""
+
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="roster_changes", verbose_name=_("school")
+    )
+    source = models.CharField(_("source"), max_length=8, choices=RosterSource)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    file_name = models.CharField(_("file"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        verbose_name = _("roster change")
+        verbose_name_plural = _("roster changes")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["school", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.get_source_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RosterAction(models.TextChoices):
+    PLAN = "plan", _("Planned")
+    REPLACE = "replace", _("Replaced")
+    CANCEL = "cancel", _("Cancelled")
+
+
+class RosterDayQuerySet(models.QuerySet):
+    def current(self):
+        """The rows in force: those no later row supersedes."""
+        return self.filter(superseded_by__isnull=True)
+
+
+class RosterDay(models.Model):
+    """Who is on duty in a time-bound cell on one day (zhizhou, zhiban).
+
+    Append-only: a replacement or cancellation is a new row that supersedes the row in force
+    for that cell and day (`supersedes`, one successor at most), so the chain of a day is its
+    history. A cancellation has no person: nobody is on duty that day.
+    """
+
+    change = models.ForeignKey(
+        RosterChange, on_delete=models.PROTECT, related_name="days", verbose_name=_("change")
+    )
+    cell = models.ForeignKey(
+        GridCell, on_delete=models.PROTECT, related_name="roster_days", verbose_name=_("cell")
+    )
+    day = models.DateField(_("day"))
+    person = models.ForeignKey(
+        "grids.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="roster_days",
+        verbose_name=_("on duty"),
+    )
+    action = models.CharField(_("action"), max_length=8, choices=RosterAction)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    supersedes = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+        verbose_name=_("supersedes"),
+    )
+
+    objects = RosterDayQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("roster day")
+        verbose_name_plural = _("roster days")
+        ordering = ["day", "id"]
+        indexes = [models.Index(fields=["cell", "day"]), models.Index(fields=["day"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action=RosterAction.CANCEL, person__isnull=True)
+                | (~Q(action=RosterAction.CANCEL) & Q(person__isnull=False)),
+                name="rosterday_cancel_has_no_person",
+            ),
+            # Only one row per cell and day may start its chain, so the row in force is one.
+            models.UniqueConstraint(
+                fields=["cell", "day"],
+                condition=Q(supersedes__isnull=True),
+                name="rosterday_one_first_row",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.cell} {self.person or '-'}"

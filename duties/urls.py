@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from .health import views as health
+from .roster import views as roster_views
 
 app_name = "duties"
 
@@ -13,4 +14,7 @@ urlpatterns = [
     path("health/class/<int:pk>/follow-up/", health.follow_up, name="health_follow_up"),
     path("health/class/<int:pk>/<str:session>/", health.check, name="health_check"),
     path("health/cases/<int:pk>/return/", health.case_return, name="health_case_return"),
+    path("rosters/", roster_views.rosters, name="rosters"),
+    path("rosters/import/", roster_views.roster_import, name="roster_import"),
+    path("rosters/template.xlsx", roster_views.roster_template, name="roster_template"),
 ]

@@ -6,6 +6,9 @@ Rights are django-guardian permissions on grid cells only:
   the holder of the level-1 cell is therefore the school leader and covers the school.
 - `grids.administer_grid` on a school's level-1 cell makes the user that school's admin:
   they see the whole grid and may change cells, people and assignments.
+- `grids.on_duty` on a time-bound cell (a duty week, holiday duty) is held by whoever the
+  roster names for today (see `services.on_duty_rights_set`, kept by `duties`): for the
+  day they cover that cell like its manager, and hazards reported there go to them first.
 
 "Everything under my cells" is a single query on mptt's tree_id/lft/rght against the
 permission rows, never a permission row per object. Other apps build their
@@ -19,6 +22,8 @@ from .models import Assignment, GridCell, GridCellUserObjectPermission, Person, 
 
 MANAGE = "manage_cell"
 ADMINISTER = "administer_grid"
+ON_DUTY = "on_duty"
+ACTING = (MANAGE, ON_DUTY)  # rights that cover a cell: standing managers and today's duty
 
 _UNSET = object()
 
@@ -52,17 +57,18 @@ def person_of(user) -> Person | None:
     return cached
 
 
-def _all_rights(codename: str) -> QuerySet:
+def _all_rights(codename: str | tuple[str, ...]) -> QuerySet:
+    codenames = (codename,) if isinstance(codename, str) else codename
     return GridCellUserObjectPermission.objects.filter(
-        permission__codename=codename, permission__content_type__app_label="grids"
+        permission__codename__in=codenames, permission__content_type__app_label="grids"
     )
 
 
-def _rights(user, codename: str) -> QuerySet:
+def _rights(user, codename: str | tuple[str, ...]) -> QuerySet:
     return _all_rights(codename).filter(user=user)
 
 
-def _rights_above(user, codename: str, cell_path: str = "") -> QuerySet:
+def _rights_above(user, codename: str | tuple[str, ...], cell_path: str = "") -> QuerySet:
     """The user's `codename` rows on the outer query's cell or one of its ancestors.
 
     `cell_path` leads from the outer row to its cell ("" when the outer row is a cell,
@@ -80,7 +86,15 @@ def _is_real_user(user) -> bool:
 
 
 def covered_cells(user) -> QuerySet[GridCell]:
-    """Cells the user manages: every cell under a cell they hold `manage_cell` on."""
+    """Cells the user manages: every cell under a cell they hold `manage_cell` on, or are on
+    duty in today."""
+    if not _is_real_user(user):
+        return GridCell.objects.none()
+    return GridCell.objects.filter(Exists(_rights_above(user, ACTING)))
+
+
+def managed_cells(user) -> QuerySet[GridCell]:
+    """Cells under a cell the user holds a managing post in: a day on duty does not count."""
     if not _is_real_user(user):
         return GridCell.objects.none()
     return GridCell.objects.filter(Exists(_rights_above(user, MANAGE)))
@@ -98,12 +112,13 @@ def cell_filter(user, cell_path: str) -> Q:
     return Q(**{f"{cell_path}__in": covered_cells(user).values("pk")})
 
 
-def covers(user, cell: GridCell) -> bool:
-    """Whether the user manages `cell` (it lies in the subtree of one of their cells)."""
+def covers(user, cell: GridCell, codename: str | tuple[str, ...] = ACTING) -> bool:
+    """Whether the user manages `cell` (it lies in the subtree of one of their cells), as its
+    standing manager or on duty there today; `codename=MANAGE` asks for the standing post."""
     if not _is_real_user(user):
         return False
     return (
-        _rights(user, MANAGE)
+        _rights(user, codename)
         .filter(
             content_object__tree_id=cell.tree_id,
             content_object__lft__lte=cell.lft,
@@ -140,7 +155,7 @@ def is_school_admin(user, school: School | int) -> bool:
 def is_school_leader(user, school: School) -> bool:
     """Whether the user manages the school's level-1 cell."""
     root = GridCell.objects.filter(school=school, parent=None).first()
-    return root is not None and covers(user, root)
+    return root is not None and covers(user, root, MANAGE)
 
 
 def visible_cells(user) -> QuerySet[GridCell]:
@@ -151,38 +166,57 @@ def visible_cells(user) -> QuerySet[GridCell]:
     mine = Assignment.objects.current().filter(cell=OuterRef("pk"), person__user=user)
     administered = _rights(user, ADMINISTER).filter(content_object__school=OuterRef("school"))
     return GridCell.objects.filter(
-        Exists(_rights_above(user, MANAGE)) | Exists(mine) | Exists(administered)
+        Exists(_rights_above(user, ACTING)) | Exists(mine) | Exists(administered)
     )
 
 
 def cell_managers(cell: GridCell, exclude: int | None = None) -> list[int]:
     """User ids of whoever manages `cell`; if nobody does (a gap), the nearest manager above.
 
-    `exclude` skips one user, so a manager who rectified their own cell's hazard sends the
-    verification to the level above. Rights rows are kept in step with managing
-    assignments, so one query answers it.
+    In a time-bound cell whoever is on duty today comes first: when the roster names someone,
+    they alone are asked; when nobody is rostered, the cell's managers are. `exclude` skips one
+    user, so a manager who rectified their own cell's hazard sends the verification to the
+    next in line. Rights rows are kept in step with assignments and the roster: one query.
     """
     rows = (
-        _all_rights(MANAGE)
+        _all_rights(ACTING)
         .filter(
             content_object__tree_id=cell.tree_id,
             content_object__lft__lte=cell.lft,
             content_object__rght__gte=cell.rght,
         )
         .order_by("-content_object__depth")
-        .values_list("user_id", "content_object__depth")
+        .values_list("user_id", "content_object__depth", "permission__codename")
     )
     nearest = None
-    users = []
-    for user_id, depth in rows:
+    found: dict[str, list[int]] = {MANAGE: [], ON_DUTY: []}
+    for user_id, depth, codename in rows:
         if user_id == exclude:
             continue
         if nearest is None:
             nearest = depth
         if depth != nearest:
             break
-        users.append(user_id)
-    return users
+        found[codename].append(user_id)
+    return list(dict.fromkeys(found[ON_DUTY] or found[MANAGE]))
+
+
+def people_acting_in(cell: GridCell) -> QuerySet[Person]:
+    """People who may be handed a hazard of `cell`: those holding a post in it or below it
+    today, and whoever is on duty there today."""
+    subtree = {
+        "cell__tree_id": cell.tree_id,
+        "cell__lft__gte": cell.lft,
+        "cell__rght__lte": cell.rght,
+    }
+    holds = Assignment.objects.current().filter(person=OuterRef("pk"), **subtree)
+    on_duty = _all_rights(ON_DUTY).filter(
+        user=OuterRef("user"),
+        content_object__tree_id=cell.tree_id,
+        content_object__lft__gte=cell.lft,
+        content_object__rght__lte=cell.rght,
+    )
+    return Person.objects.filter(Exists(holds) | (Q(user__isnull=False) & Exists(on_duty)))
 
 
 def school_leaders(cell: GridCell) -> list[int]:

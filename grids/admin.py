@@ -111,8 +111,8 @@ class SchoolAdmin(SchoolScopedAdmin):
 
 @admin.register(GridCell)
 class GridCellAdmin(GuardedModelAdminMixin, SchoolScopedAdmin, MPTTModelAdmin):
-    list_display = ["name", "code", "school", "scope", "carve"]
-    list_filter = [("school", admin.RelatedOnlyFieldListFilter), "scope", "carve"]
+    list_display = ["name", "code", "school", "scope", "carve", "roster_kind"]
+    list_filter = [("school", admin.RelatedOnlyFieldListFilter), "scope", "carve", "roster_kind"]
     search_fields = ["name", "code"]
     list_select_related = ["school"]
     actions = None  # bulk delete would skip the school lock

@@ -2,10 +2,12 @@
 
 A few queries whatever the size of the grid: cells, current assignments, outside roles.
 Used by the admins' coverage page, the grid tree (gaps highlighted) and the
-`grid_coverage` command.
+`grid_coverage` command. Apps that own other rules add a check with `register_check`
+(duties: "no one on duty" in a time-bound cell over the coming days).
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -112,9 +114,25 @@ def current_assignments_by_cell(cells_qs, on: date | None = None) -> dict[int, l
     return grouped
 
 
+ExtraCheck = Callable[[School, list[GridCell], date | None], list[Problem]]
+_extra_checks: list[ExtraCheck] = []
+
+
+def register_check(check: ExtraCheck) -> ExtraCheck:
+    """Add a school-wide check (called with the school, its cells in tree order and the day);
+    idempotent, so an app may register in its `ready()`."""
+    if check not in _extra_checks:
+        _extra_checks.append(check)
+    return check
+
+
 def grid_problems(school: School, on: date | None = None) -> list[Problem]:
     """Every rule broken and every empty cell in the school's grid, in tree order."""
     cells = list(school.cells.select_related("parent").order_by("tree_id", "lft"))
     by_cell = current_assignments_by_cell(school.cells.all(), on)
     outside_roles = list(school.roles.filter(kind=RoleKind.OUTSIDE))
-    return check_cells(cells, by_cell, outside_roles)
+    problems = check_cells(cells, by_cell, outside_roles)
+    for check in _extra_checks:
+        problems.extend(check(school, cells, on))
+    order = {cell.pk: n for n, cell in enumerate(cells)}
+    return sorted(problems, key=lambda problem: order.get(problem.cell.pk, 0))

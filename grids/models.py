@@ -61,6 +61,13 @@ class Carve(models.TextChoices):
     FUNCTION = "function", _("By function")
 
 
+class RosterKind(models.TextChoices):
+    """A time-bound cell: whoever the roster names holds it on the day."""
+
+    DUTY_WEEK = "duty_week", _("Duty week")
+    HOLIDAY = "holiday", _("Holiday duty")
+
+
 class GridCell(MPTTModel):
     school = models.ForeignKey(
         School, on_delete=models.PROTECT, related_name="cells", verbose_name=_("school")
@@ -82,6 +89,13 @@ class GridCell(MPTTModel):
     description = models.CharField(_("short description"), max_length=200, blank=True)
     spot = models.CharField(_("spot"), max_length=200, blank=True)
     duties = models.TextField(_("duties"), blank=True)
+    roster_kind = models.CharField(
+        _("roster"),
+        max_length=12,
+        choices=RosterKind,
+        blank=True,
+        help_text=_("For a time-bound cell: the roster decides who is on duty each day."),
+    )
 
     class MPTTMeta:
         level_attr = "depth"  # mptt's 0-based depth; `level` below is the grid's 1-4
@@ -96,6 +110,7 @@ class GridCell(MPTTModel):
         permissions = [
             ("manage_cell", _("Can manage the cell and everything under it")),
             ("administer_grid", _("Can administer the school's grid and people")),
+            ("on_duty", _("Is on duty in the cell today (from the roster)")),
         ]
 
     def __str__(self):
@@ -137,6 +152,10 @@ class GridCell(MPTTModel):
     @property
     def is_outside(self) -> bool:
         return self.scope == Scope.OUTSIDE
+
+    @property
+    def is_time_bound(self) -> bool:
+        return bool(self.roster_kind)
 
 
 class GridCellUserObjectPermission(UserObjectPermissionBase):

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .access import ADMINISTER, MANAGE
+from .access import ADMINISTER, MANAGE, ON_DUTY
 from .models import (
     Assignment,
     Carve,
@@ -59,6 +59,7 @@ def cell_create(
     description: str = "",
     spot: str = "",
     duties: str = "",
+    roster_kind: str = "",
 ) -> GridCell:
     cell = GridCell(
         school=school,
@@ -70,6 +71,7 @@ def cell_create(
         description=description,
         spot=spot,
         duties=duties,
+        roster_kind=roster_kind,
     )
     return cell_save(cell)
 
@@ -239,12 +241,26 @@ def cell_permissions_sync(school: School, on: datetime.date | None = None) -> tu
     Runs inside every assignment change and hourly from beat (assignments that start or end
     on a later date). Returns (granted, withdrawn).
     """
-    permission = _permission(MANAGE)
     wanted = set(
         Assignment.objects.current(on)
         .filter(cell__school=school, role__manages_cell=True, person__user__isnull=False)
         .values_list("person__user_id", "cell_id")
     )
+    return _rights_match(school, MANAGE, wanted)
+
+
+@transaction.atomic
+def on_duty_rights_set(school: School, holders: set[tuple[int, int]]) -> tuple[int, int]:
+    """Make `on_duty` rights in the school exactly `holders` ({(user id, cell id)}).
+
+    The roster (duties) says who is on duty in a time-bound cell today; this right lets them
+    see and act on that cell like its manager for the day. Returns (granted, withdrawn).
+    """
+    return _rights_match(school, ON_DUTY, holders)
+
+
+def _rights_match(school: School, codename: str, wanted: set[tuple[int, int]]):
+    permission = _permission(codename)
     rows = GridCellUserObjectPermission.objects.filter(
         permission=permission, content_object__school=school
     )

@@ -26,4 +26,9 @@ app.conf.beat_schedule = {
         "task": "grids.tasks.sync_all_cell_permissions",
         "schedule": crontab(minute=5, hour="*"),
     },
+    "duty-roster-rights-sync": {
+        # The roster names who is on duty each day: move the on-duty right just after midnight.
+        "task": "duties.roster.tasks.sync_on_duty_rights",
+        "schedule": crontab(minute=1, hour="*"),
+    },
 }

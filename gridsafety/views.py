@@ -2,7 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from duties import home as duties_home
-from duties.permissions import gate_cells
+from duties.permissions import gate_cells, plannable_cells
+from duties.roster.selectors import on_duty_today
 from duties.selectors import duty_lists
 from grids import access
 from grids.coverage import grid_problems
@@ -26,10 +27,15 @@ def home(request):
             .order_by("cell__tree_id", "cell__lft")
         )
         context["assignments"] = assignments
-        context["duty_lists"] = duty_lists(list({a.cell_id: a.cell for a in assignments}.values()))
+        on_duty = on_duty_today(person.school)
+        context["on_duty_today"] = on_duty
+        my_cells = {a.cell_id: a.cell for a in assignments}  # and, today, a duty I am rostered to
+        my_cells.update({row.cell_id: row.cell for row in on_duty if row.person_id == person.pk})
+        context["duty_lists"] = duty_lists(list(my_cells.values()))
         context["covered_count"] = access.covered_cells(user).count()
         context["is_admin"] = can_administer(user, person.school)
         context["keeps_gate"] = gate_cells(user).exists()
+        context["plans_rosters"] = plannable_cells(user).exists()
         todo = hazard_selectors.todo(user)
         context["todo_count"] = todo.count()
         context["todo"] = todo[:5]

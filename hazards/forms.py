@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grids import access
 from grids.forms import BootstrapForm
-from grids.models import Assignment, GridCell, Person
+from grids.models import GridCell, Person
 
 from .models import HazardCategory, Severity, Status
 from .photos import MAX_PHOTOS, TOO_MANY_PHOTOS, process_photo
@@ -109,17 +110,9 @@ class ActionForm(BootstrapForm):
 
 
 def people_of_subtree(cell: GridCell):
-    """People who hold a post in the cell or below it today, with a login to act with."""
-    return (
-        Person.objects.filter(
-            user__isnull=False,
-            assignments__in=Assignment.objects.current().filter(
-                cell__tree_id=cell.tree_id, cell__lft__gte=cell.lft, cell__rght__lte=cell.rght
-            ),
-        )
-        .distinct()
-        .order_by("name")
-    )
+    """People who hold a post in the cell or below it today (or are on duty there), with a
+    login to act with."""
+    return access.people_acting_in(cell).filter(user__isnull=False).order_by("name")
 
 
 class AcceptForm(ActionForm):

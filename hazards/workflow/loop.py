@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grids.access import cell_managers, school_leaders
-from grids.models import Assignment, GridCell, Person, School
+from grids.access import cell_managers, people_acting_in, school_leaders
+from grids.models import GridCell, Person, School
 
 from .. import outbox, permissions
 from ..clock import Clock, settings_for
@@ -249,18 +249,7 @@ def _attach(hazard: Hazard, event: HazardEvent, photos, kind: str) -> None:
 
 
 def _check_assignee(hazard: Hazard, person: Person) -> None:
-    cell = hazard.cell
-    in_subtree = (
-        Assignment.objects.current()
-        .filter(
-            person=person,
-            cell__tree_id=cell.tree_id,
-            cell__lft__gte=cell.lft,
-            cell__rght__lte=cell.rght,
-        )
-        .exists()
-    )
-    if not in_subtree:
+    if not people_acting_in(hazard.cell).filter(pk=person.pk).exists():
         raise ValidationError(ASSIGNEE_NOT_IN_CELL % {"person": person.name})
     if person.user_id is None:
         raise ValidationError(ASSIGNEE_NO_LOGIN % {"person": person.name})

@@ -7,9 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from duties.health.demo import demo_health_load
+from duties.roster.demo import demo_rosters_seed
 from duties.services import demo_posts_assign, duty_library_seed
 from grids import services
-from grids.models import Person, School
+from grids.models import GridCell, Person, School
 from hazards.demo import load_demo_hazards
 from hazards.services import school_setup
 
@@ -31,12 +32,15 @@ class Command(BaseCommand):
                 duty_library_seed(existing)
                 demo_posts_assign(existing)
                 demo_health_load(existing)
+                self._mark_time_bound(existing, school_data["cells"])
+                demo_rosters_seed(existing, timezone.localdate())
                 self.stdout.write(f"{existing.code}: already loaded, left as it is")
                 continue
             school = self._load_school(school_data, data["password"])
             duty_library_seed(school)
             demo_posts_assign(school)
             demo_health_load(school)
+            demo_rosters_seed(school, timezone.localdate())
             load_demo_hazards(school)
             self.stdout.write(
                 self.style.SUCCESS(
@@ -94,6 +98,7 @@ class Command(BaseCommand):
             description=data.get("description", ""),
             spot=data.get("spot", ""),
             duties=data.get("duties", ""),
+            roster_kind=data.get("roster_kind", ""),
         )
         for held in data["people"]:
             services.assignment_start(
@@ -101,3 +106,12 @@ class Command(BaseCommand):
             )
         for child in data.get("children", []):
             self._load_cell(school, cell, child, roles, people, start)
+
+    def _mark_time_bound(self, school, data):
+        """Mark the time-bound cells of a school loaded before cells had a roster kind."""
+        if data.get("roster_kind"):
+            GridCell.objects.filter(school=school, code=data["code"], roster_kind="").update(
+                roster_kind=data["roster_kind"]
+            )
+        for child in data.get("children", []):
+            self._mark_time_bound(school, child)
