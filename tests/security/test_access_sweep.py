@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
+from django.utils import timezone
 
+from duties.health.models import ClassRoll, IllnessCase
 from duties.models import CellPost, Post, Visit
 from duties.services import duty_library_seed
 from grids.models import Assignment
@@ -87,6 +89,28 @@ def export_of(grid, cell):
     return export
 
 
+def class_at(grid, cell):
+    """Make the cell a class: it carries the class teacher's post and has a roll."""
+    duty_library_seed(cell.school)
+    post = Post.objects.get(school=cell.school, code="class-teacher")
+    CellPost.objects.get_or_create(cell=cell, post=post)
+    ClassRoll.objects.get_or_create(cell=cell, defaults={"enrolled": 40})
+    return cell
+
+
+def illness_in(grid, cell):
+    class_at(grid, cell)
+    moment = timezone.now()
+    return IllnessCase.objects.create(
+        cell=cell,
+        student="Student",
+        symptom="fever",
+        started_on=timezone.localdate(),
+        opened_by=leader(grid, cell),
+        opened_at=moment,
+    )
+
+
 def visit_in(grid, cell):
     return Visit.objects.create(
         cell=cell,
@@ -122,6 +146,16 @@ OBJECT_URLS = {
     "hazards:photo": Target(lambda grid, cell: {"pk": photo_in(grid, cell).pk}),
     "hazards:signs": Target(lambda grid, cell: {"pk": cell.pk}),
     "reports:export_download": Target(lambda grid, cell: {"pk": export_of(grid, cell).pk}),
+    "duties:health_check": Target(
+        lambda grid, cell: {"pk": class_at(grid, cell).pk, "session": "morning"},
+        insider="teacher2",
+    ),
+    "duties:health_follow_up": Target(
+        lambda grid, cell: {"pk": class_at(grid, cell).pk}, insider="teacher2"
+    ),
+    "duties:health_case_return": Target(
+        lambda grid, cell: {"pk": illness_in(grid, cell).pk}, insider="teacher2"
+    ),
     "duties:visit_leave": Target(
         lambda grid, cell: {"pk": visit_in(grid, cell).pk}, insider="guard", home="gate"
     ),
