@@ -161,7 +161,7 @@ def test_problems_are_reported_in_chinese(grid, office):
     rows = [[day(0).isoformat(), "", "nowhere", "Teacher", ""]]
     preview = office.post(URL, {"file": upload(workbook_bytes(rows))})
     [problem] = preview.context["preview"].problems
-    assert "第 2 行" in problem and "C 列" in problem and "nowhere" in problem
+    assert "第 2 行" in problem and "“C”列" in problem and "nowhere" in problem
 
 
 def test_the_roster_moving_between_preview_and_confirm_is_caught(grid, office):
