@@ -10,13 +10,30 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from grids import access
 from hazards.models import OPEN_STATUSES, HazardCategory, Status
-from hazards.selectors import IN_TIME, RESOLUTIONS, local_midnight, overdue_q
+from hazards.selectors import (
+    IN_TIME,
+    RESOLUTIONS,
+    accepted_in_own_cell,
+    ever_escalated,
+    local_midnight,
+    overdue_q,
+)
 
 from .common import covered_hazards, queue_url
 
@@ -210,27 +227,49 @@ def _cohort(cohort: QuerySet) -> dict:
     """
     tz = timezone.get_current_timezone()
     rows = list(
-        cohort.annotate(week=TruncWeek("reported_at", tzinfo=tz))
-        .values("week", "category")
+        # Grouped on an expression of the category, not the bare column: SQLite would
+        # otherwise walk the category index to save a sort, scanning every hazard there is
+        # instead of the window's range of the reported_at index.
+        cohort.annotate(week=TruncWeek("reported_at", tzinfo=tz), kind=F("category_id") + 0)
+        .values("week", "kind")
         .annotate(
             reported=Count("pk"),
             accepted=Count("pk", filter=Q(accepted_at__isnull=False)),
             submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
             closed=Count("pk", filter=Q(status=Status.CLOSED)),
             closed_in_time=Count("pk", filter=IN_TIME),
-            **{f"resolved_{key}": Count("pk", filter=q()) for key, q in RESOLUTIONS.items()},
         )
         .order_by()
     )
     keys = ["reported", "accepted", "submitted", "closed", "closed_in_time"]
-    keys += [f"resolved_{key}" for key in RESOLUTIONS]
     totals = {key: sum(row[key] for row in rows) for key in keys}
+    totals.update(_resolutions(cohort))
     weeks: dict[datetime.date, int] = defaultdict(int)
     categories: dict[int, int] = defaultdict(int)
     for row in rows:
         weeks[_local_day(row["week"])] += row["reported"]
-        categories[row["category"]] += row["reported"]
+        categories[row["kind"]] += row["reported"]
     return {"totals": totals, "weeks": weeks, "categories": categories}
+
+
+def _resolutions(cohort: QuerySet) -> dict[str, int]:
+    """Where the window's closed hazards were resolved: each one's answer worked out once
+    (its two subqueries), then counted per answer."""
+    rows = (
+        cohort.filter(status=Status.CLOSED)
+        .annotate(
+            resolved=Case(
+                When(ever_escalated(), then=Value("escalated")),
+                When(accepted_in_own_cell(), then=Value("own")),
+                default=Value("higher"),
+            )
+        )
+        .values("resolved")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    found = {row["resolved"]: row["n"] for row in rows}
+    return {f"resolved_{key}": found.get(key, 0) for key in RESOLUTIONS}
 
 
 def _local_day(value) -> datetime.date:
