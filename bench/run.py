@@ -2,13 +2,16 @@
 
     .venv/bin/python -m bench.run --hazards 100000            # SQLite under var/
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python -m bench.run
+    .venv/bin/python -m bench.run --closed 100000 --only dashboard --no-scan   # with history
 
 Each page: 3 warm-ups, then the median and p90 of 30 requests through Django's test client
 (DEBUG off), and the query count of one more. Then the escalation scan over the open hazards.
 """
 
 import argparse
+import datetime
 import os
+import re
 import statistics
 import time
 
@@ -25,7 +28,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench.generate import generate  # noqa: E402
+from bench.generate import add_closed, generate  # noqa: E402
 from hazards.escalation import escalation_scan  # noqa: E402
 from hazards.models import Hazard, HazardEvent  # noqa: E402
 
@@ -59,14 +62,27 @@ def long_timeline_hazard() -> int:
     return hazard.pk
 
 
+def scorecard_url() -> str:
+    end = timezone.localdate()
+    start = end - datetime.timedelta(days=365)
+    return f"{reverse('reports:scorecard')}?by=person&start={start}&end={end}&sort=-late"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--hazards", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument(
+        "--closed", type=int, default=0, help="closed hazards besides the open ones (history)"
+    )
+    parser.add_argument("--only", help="measure only the pages whose label matches this regex")
+    parser.add_argument("--no-scan", action="store_true", help="skip the escalation scan")
     args = parser.parse_args()
 
     start = time.perf_counter()
-    generate(args.hazards)
+    school = generate(args.hazards)
+    if args.closed:
+        add_closed(school, args.closed)
     print(
         f"data: {Hazard.objects.count():,} hazards, {HazardEvent.objects.count():,} events "
         f"on {connection.vendor} (ready in {time.perf_counter() - start:.1f} s)"
@@ -85,7 +101,12 @@ def main():
             reverse("hazards:detail", args=[long_timeline_hazard()]),
         ),
         ("grid tree", "principal", reverse("grids:tree")),
+        ("dashboard (principal)", "principal", reverse("reports:dashboard")),
+        ("dashboard (level-2 manager)", "manager", reverse("reports:dashboard")),
+        ("scorecard per person, a year", "principal", scorecard_url()),
     ]
+    if args.only:
+        pages = [pages[0]] + [p for p in pages[1:] if re.search(args.only, p[0])]
     rows = []
     for label, username, url in pages:
         client = Client()
@@ -96,6 +117,8 @@ def main():
     for label, median, p90, queries in rows:
         print(f"| {label} | {median:.1f} | {p90:.1f} | {queries} | {median / floor:.1f} |")
 
+    if args.no_scan:
+        return
     now = timezone.now()
     open_count = Hazard.objects.open().count()
     start = time.perf_counter()

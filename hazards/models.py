@@ -218,6 +218,11 @@ class Hazard(models.Model):
                 name="hazard_rectify_due",
                 condition=Q(status="rectifying"),
             ),
+            # The dashboard's window (reported in the last weeks) and its closed per week.
+            models.Index(fields=["reported_at"], name="hazard_reported_at"),
+            models.Index(
+                fields=["closed_at"], name="hazard_closed_at", condition=Q(status="closed")
+            ),
         ]
 
     def __str__(self):

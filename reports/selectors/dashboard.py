@@ -7,15 +7,33 @@ query count follow the size of the grid, not the number of hazards.
 """
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from grids import access
-from hazards.models import OPEN_STATUSES, Status
-from hazards.selectors import IN_TIME, RESOLUTIONS, local_midnight, overdue_q
+from hazards.models import OPEN_STATUSES, HazardCategory, Status
+from hazards.selectors import (
+    IN_TIME,
+    RESOLUTIONS,
+    accepted_in_own_cell,
+    ever_escalated,
+    local_midnight,
+    overdue_q,
+)
 
 from .common import covered_hazards, queue_url
 
@@ -84,8 +102,9 @@ def dashboard(user, now: datetime.datetime | None = None) -> Dashboard:
 
     Steps: the covered cells (one query, bounded by the grid); open hazards grouped by cell
     (open, overdue, escalated: the cards, the cell table and the area chart); the window's
-    cohort (reported since `window_start`: funnel, closure in time, where resolved); the
-    cohort by category; reported and closed per week; the two medians.
+    cohort (reported since `window_start`) grouped by week and category (funnel, closure in
+    time, where resolved, the categories, reported per week) and the categories' names;
+    closed per week; the two medians.
     """
     period = Period.at(now)
     hazards = covered_hazards(user)
@@ -98,8 +117,9 @@ def dashboard(user, now: datetime.datetime | None = None) -> Dashboard:
     by_cell = _open_by_cell(hazards, period.now)
     totals = {k: sum(row[k] for row in by_cell.values()) for k in ("open", "overdue", "escalated")}
     cohort = hazards.filter(reported_at__gte=local_midnight(period.window_start))
-    counts = _cohort_counts(cohort)
-    weekly = _weekly(hazards, period)
+    window = _cohort(cohort)
+    counts = window["totals"]
+    weekly = _closed_weekly(hazards, period)
     since = period.window_start
 
     closed = counts["closed"]
@@ -159,11 +179,11 @@ def dashboard(user, now: datetime.datetime | None = None) -> Dashboard:
         top_cells=_top_cells(cells, by_cell),
     )
     board.charts = {
-        "categories": _by_category(cohort, since),
+        "categories": _by_category(window["categories"], since),
         "areas": _by_area(cells, by_cell),
         "trend": {
             "weeks": [w.isoformat() for w in period.weeks],
-            "reported": [weekly["reported"].get(w, 0) for w in period.weeks],
+            "reported": [window["weeks"].get(w, 0) for w in period.weeks],
             "closed": [weekly["closed"].get(w, 0) for w in period.weeks],
             "reported_urls": [
                 queue_url(status="all", since=w, until=w + datetime.timedelta(days=6))
@@ -198,30 +218,69 @@ def _open_by_cell(hazards: QuerySet, now: datetime.datetime) -> dict[int, dict]:
     return {row["cell"]: row for row in rows}
 
 
-def _cohort_counts(cohort: QuerySet) -> dict:
-    """The window's hazards through the loop, in one pass."""
-    closed = Q(status=Status.CLOSED)
-    return cohort.aggregate(
-        reported=Count("pk"),
-        accepted=Count("pk", filter=Q(accepted_at__isnull=False)),
-        submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
-        closed=Count("pk", filter=closed),
-        closed_in_time=Count("pk", filter=IN_TIME),
-        **{f"resolved_{key}": Count("pk", filter=q()) for key, q in RESOLUTIONS.items()},
-    )
+def _cohort(cohort: QuerySet) -> dict:
+    """The window's hazards through the loop, per local week and category, in one pass.
 
-
-def _weekly(hazards: QuerySet, period: Period) -> dict:
-    """Reported and closed per local week of the window; closed this week and month."""
+    The rows (weeks x categories, a few hundred at most) are summed here into the totals,
+    the weekly "reported" series and the categories; one grouped scan of the window serves all
+    three.
+    """
     tz = timezone.get_current_timezone()
-    start = local_midnight(period.window_start)
-    reported = (
-        hazards.filter(reported_at__gte=start)
-        .annotate(week=TruncWeek("reported_at", tzinfo=tz))
-        .values("week")
+    rows = list(
+        # Grouped on an expression of the category, not the bare column: SQLite would
+        # otherwise walk the category index to save a sort, scanning every hazard there is
+        # instead of the window's range of the reported_at index.
+        cohort.annotate(week=TruncWeek("reported_at", tzinfo=tz), kind=F("category_id") + 0)
+        .values("week", "kind")
+        .annotate(
+            reported=Count("pk"),
+            accepted=Count("pk", filter=Q(accepted_at__isnull=False)),
+            submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
+            closed=Count("pk", filter=Q(status=Status.CLOSED)),
+            closed_in_time=Count("pk", filter=IN_TIME),
+        )
+        .order_by()
+    )
+    keys = ["reported", "accepted", "submitted", "closed", "closed_in_time"]
+    totals = {key: sum(row[key] for row in rows) for key in keys}
+    totals.update(_resolutions(cohort))
+    weeks: dict[datetime.date, int] = defaultdict(int)
+    categories: dict[int, int] = defaultdict(int)
+    for row in rows:
+        weeks[_local_day(row["week"])] += row["reported"]
+        categories[row["kind"]] += row["reported"]
+    return {"totals": totals, "weeks": weeks, "categories": categories}
+
+
+def _resolutions(cohort: QuerySet) -> dict[str, int]:
+    """Where the window's closed hazards were resolved: each one's answer worked out once
+    (its two subqueries), then counted per answer."""
+    rows = (
+        cohort.filter(status=Status.CLOSED)
+        .annotate(
+            resolved=Case(
+                When(ever_escalated(), then=Value("escalated")),
+                When(accepted_in_own_cell(), then=Value("own")),
+                default=Value("higher"),
+            )
+        )
+        .values("resolved")
         .annotate(n=Count("pk"))
         .order_by()
     )
+    found = {row["resolved"]: row["n"] for row in rows}
+    return {f"resolved_{key}": found.get(key, 0) for key in RESOLUTIONS}
+
+
+def _local_day(value) -> datetime.date:
+    # TruncWeek gives an aware datetime at local Monday midnight (a date on some backends).
+    return timezone.localtime(value).date() if isinstance(value, datetime.datetime) else value
+
+
+def _closed_weekly(hazards: QuerySet, period: Period) -> dict:
+    """Closed per local week of the window; closed this week and this month."""
+    tz = timezone.get_current_timezone()
+    start = local_midnight(period.window_start)
     month_start = local_midnight(period.month_start)
     closed = (
         hazards.filter(status=Status.CLOSED, closed_at__gte=min(start, month_start))
@@ -230,17 +289,11 @@ def _weekly(hazards: QuerySet, period: Period) -> dict:
         .annotate(n=Count("pk"), in_month=Count("pk", filter=Q(closed_at__gte=month_start)))
         .order_by()
     )
-
-    def day(value) -> datetime.date:
-        # TruncWeek gives an aware datetime at local Monday midnight (a date on some backends).
-        return timezone.localtime(value).date() if isinstance(value, datetime.datetime) else value
-
-    closed_rows = [(day(r["week"]), r["n"], r["in_month"]) for r in closed]
+    rows = [(_local_day(r["week"]), r["n"], r["in_month"]) for r in closed]
     return {
-        "reported": {day(r["week"]): r["n"] for r in reported},
-        "closed": {week: n for week, n, _ in closed_rows if week >= period.window_start},
-        "closed_week": sum(n for week, n, _ in closed_rows if week == period.week_start),
-        "closed_month": sum(in_month for _, _, in_month in closed_rows),
+        "closed": {week: n for week, n, _ in rows if week >= period.window_start},
+        "closed_week": sum(n for week, n, _ in rows if week == period.week_start),
+        "closed_month": sum(in_month for _, _, in_month in rows),
     }
 
 
@@ -264,19 +317,16 @@ def _median(hazards: QuerySet, end_field: str, count: int) -> datetime.timedelta
     return (spans[0] + spans[1]) / 2
 
 
-def _by_category(cohort: QuerySet, since: datetime.date) -> list[dict]:
-    rows = (
-        cohort.values("category", "category__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "category__name")
-    )
+def _by_category(counts: dict[int, int], since: datetime.date) -> list[dict]:
+    names = dict(HazardCategory.objects.filter(pk__in=list(counts)).values_list("pk", "name"))
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], names.get(item[0], "")))
     return [
         {
-            "name": row["category__name"],
-            "value": row["n"],
-            "url": queue_url(status="all", since=since, category=row["category"]),
+            "name": names.get(pk, ""),
+            "value": n,
+            "url": queue_url(status="all", since=since, category=pk),
         }
-        for row in rows
+        for pk, n in ranked
     ]
 
 
