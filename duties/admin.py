@@ -46,3 +46,5 @@ class VisitAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
     list_display = ["visitor", "organisation", "purpose", "host", "entered_at", "left_at", "cell"]
     search_fields = ["visitor", "organisation", "phone"]
     date_hierarchy = "entered_at"
+
+from .checks import admin as checks_admin  # noqa: E402, F401 - registers the checks' admin

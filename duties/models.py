@@ -137,3 +137,16 @@ class Visit(models.Model):
 
     def __str__(self):
         return f"{self.visitor} {self.entered_at:%Y-%m-%d %H:%M}"
+
+
+# Recurring checks live in their own module; importing them here registers them with the app.
+from .checks.models import (  # noqa: E402, F401
+    CheckAnswer,
+    CheckItem,
+    CheckPhoto,
+    CheckRecord,
+    CheckRun,
+    CheckTemplate,
+    MissedDigest,
+    Term,
+)

@@ -1,6 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 
+from duties.checks.selectors import today_counts
 from duties.permissions import gate_cells
 from duties.selectors import duty_lists
 from grids import access
@@ -29,6 +31,7 @@ def home(request):
         context["covered_count"] = access.covered_cells(user).count()
         context["is_admin"] = can_administer(user, person.school)
         context["keeps_gate"] = gate_cells(user).exists()
+        context["checks_today"] = today_counts(user, timezone.localdate())
         todo = hazard_selectors.todo(user)
         context["todo_count"] = todo.count()
         context["todo"] = todo[:5]

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from duties.checks.seed import demo_checks_seed
 from duties.services import demo_posts_assign, duty_library_seed
 from grids import services
 from grids.models import Person, School
@@ -29,11 +30,13 @@ class Command(BaseCommand):
                 school_setup(existing)  # what later versions add to every school
                 duty_library_seed(existing)
                 demo_posts_assign(existing)
+                demo_checks_seed(existing)
                 self.stdout.write(f"{existing.code}: already loaded, left as it is")
                 continue
             school = self._load_school(school_data, data["password"])
             duty_library_seed(school)
             demo_posts_assign(school)
+            demo_checks_seed(school)
             load_demo_hazards(school)
             self.stdout.write(
                 self.style.SUCCESS(

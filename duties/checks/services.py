@@ -1,0 +1,320 @@
+"""Writes for recurring checks: open the periods, complete a check, mark and report misses."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from grids import access
+from grids.models import GridCell
+from hazards.models import HazardCategory, Severity
+from hazards.workflow.loop import hazard_report
+
+from ..models import CellPost
+from . import permissions
+from .models import (
+    CheckAnswer,
+    CheckItem,
+    CheckPhoto,
+    CheckRecord,
+    CheckRun,
+    CheckTemplate,
+    MissedDigest,
+    RunStatus,
+)
+from .periods import calendars_for, period_of
+
+PERIOD_OVER = _("The period of this check has ended; it can no longer be completed.")
+ALREADY_DONE = _(
+    "This check was completed a moment ago by someone else. Here it is; correct it if needed."
+)
+STALE_CORRECTION = _("This record has already been corrected. Here is the latest one.")
+WRONG_ITEM = _("This item does not belong to the check.")
+BATCH = 1000
+
+
+# Opening the periods ---------------------------------------------------------------------
+
+
+def check_runs_open(*, now: datetime.datetime | None = None, school_ids=None) -> int:
+    """Open the period covering today of every active check, for every cell carrying its
+    duty. Safe to run any number of times: the unique (check, cell, period start) makes a
+    second run insert nothing. Returns the number of runs due today.
+
+    Steps, each one query whatever the number of cells (plus one insert per BATCH rows):
+    1. the active check templates with their duties;
+    2. the cells carrying them: through the post's cell links, or every cell of the level;
+    3. the schools' calendars (terms, non-working days);
+    4. one bulk insert that skips the runs already there.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    templates = CheckTemplate.objects.filter(is_active=True, duty__is_active=True).select_related(
+        "duty"
+    )
+    if school_ids is not None:
+        templates = templates.filter(duty__school_id__in=school_ids)
+    templates = list(templates)
+    if not templates:
+        return 0
+    cells_of_post = defaultdict(list)
+    post_ids = {t.duty.post_id for t in templates if t.duty.post_id}
+    if post_ids:
+        for cell_id, post_id in CellPost.objects.filter(post_id__in=post_ids).values_list(
+            "cell_id", "post_id"
+        ):
+            cells_of_post[post_id].append(cell_id)
+    cells_of_level = defaultdict(list)
+    levels = {(t.duty.school_id, t.duty.level) for t in templates if t.duty.level}
+    if levels:
+        for cell_id, school_id, depth in GridCell.objects.filter(
+            school_id__in={school for school, _level in levels},
+            depth__in={level - 1 for _school, level in levels},
+        ).values_list("pk", "school_id", "depth"):
+            cells_of_level[(school_id, depth + 1)].append(cell_id)
+    calendars = calendars_for({t.duty.school_id for t in templates}, today)
+    rows = []
+    for template in templates:
+        duty = template.duty
+        period = period_of(template.frequency, today, calendars[duty.school_id])
+        if period is None:
+            continue
+        cell_ids = (
+            cells_of_post[duty.post_id]
+            if duty.post_id
+            else cells_of_level[(duty.school_id, duty.level)]
+        )
+        rows += [
+            CheckRun(
+                template=template,
+                cell_id=cell_id,
+                period_start=period[0],
+                period_end=period[1],
+                opened_at=now,
+            )
+            for cell_id in cell_ids
+        ]
+    CheckRun.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
+    return len(rows)
+
+
+# Completing a check ----------------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    """What the form collected for one item."""
+
+    item: CheckItem
+    ok: bool | None = None
+    number: Decimal | None = None
+    text: str = ""
+    is_problem: bool = False
+    detail: str = ""  # what is wrong, for the hazard
+    photos: list = field(default_factory=list)
+
+
+@transaction.atomic
+def check_complete(
+    *,
+    run_id: int,
+    actor,
+    answers: list[Answer],
+    note: str = "",
+    corrects: CheckRecord | None = None,
+    now: datetime.datetime | None = None,
+) -> CheckRecord:
+    """Record a completion, or a correction of the latest one. Final once written.
+
+    Steps: lock the run; check the actor holds a post in its cell, the period is still on,
+    and that nobody completed (or corrected) it meanwhile; write the record and its answers;
+    open a hazard in the cell for each new problem (a correction keeps the hazard the
+    corrected record already opened for the same item); mark the run done the first time.
+    """
+    now = now or timezone.now()
+    run = (
+        CheckRun.objects.select_for_update(of=("self",))
+        .select_related("template", "cell")
+        .get(pk=run_id)
+    )
+    if not permissions.can_fill(actor, run):
+        raise PermissionDenied
+    if run.status == RunStatus.MISSED or run.period_end < timezone.localdate(now):
+        raise ValidationError(PERIOD_OVER)
+    latest = run.records.filter(corrected_by__isnull=True).order_by("-submitted_at", "-pk").first()
+    if corrects is None and latest is not None:
+        raise ValidationError(ALREADY_DONE)
+    if corrects is not None and (latest is None or corrects.pk != latest.pk):
+        raise ValidationError(STALE_CORRECTION)
+    if any(answer.item.template_id != run.template_id for answer in answers):
+        raise ValidationError(WRONG_ITEM)
+
+    record = CheckRecord.objects.create(
+        run=run, submitted_by=actor, submitted_at=now, corrects=corrects, note=note
+    )
+    earlier_hazards = {}
+    if corrects is not None:
+        earlier_hazards = dict(
+            corrects.answers.filter(hazard__isnull=False).values_list("item_id", "hazard_id")
+        )
+    category = None
+    for answer in answers:
+        row = CheckAnswer.objects.create(
+            record=record,
+            item=answer.item,
+            ok=answer.ok,
+            number=answer.number,
+            text=answer.text,
+            is_problem=answer.is_problem,
+            hazard_id=earlier_hazards.get(answer.item.pk) if answer.is_problem else None,
+        )
+        photos = []
+        for content in answer.photos:
+            photo = CheckPhoto(answer=row)
+            photo.image.save(content.name, content, save=False)
+            photo.save()
+            photos.append(content)
+        if answer.is_problem and row.hazard_id is None:
+            category = category or _category_for(run.template, run.cell.school_id)
+            row.hazard = hazard_report(
+                reporter=actor,
+                cell=run.cell,
+                category=category,
+                severity=Severity.GENERAL,
+                description=_problem_description(run, answer, note),
+                spot=run.cell.spot,
+                photos=photos,
+                now=now,
+            )
+            row.save(update_fields=["hazard"])
+    if run.status == RunStatus.OPEN:
+        CheckRun.objects.filter(pk=run.pk, status=RunStatus.OPEN).update(
+            status=RunStatus.DONE, done_at=now, done_by=actor
+        )
+    return record
+
+
+def _category_for(template: CheckTemplate, school_id: int) -> HazardCategory:
+    if template.hazard_category_id:
+        return template.hazard_category
+    categories = HazardCategory.objects.filter(school_id=school_id, is_active=True)
+    return categories.filter(code="other").first() or categories.first()
+
+
+def _problem_description(run: CheckRun, answer: Answer, note: str) -> str:
+    """The hazard's text: which check and item found it, the answer, and what is wrong."""
+    head = f"{run.template.title} · {answer.item.label}"
+    if answer.number is not None:
+        head += f": {answer.number}"
+    elif answer.text:
+        head += f": {answer.text}"
+    parts = [head, answer.detail.strip(), note.strip()]
+    return "\n".join(part for part in parts if part)[:2000]
+
+
+# Misses ----------------------------------------------------------------------------------
+
+
+def check_runs_mark_missed(*, now: datetime.datetime | None = None) -> int:
+    """Every open check whose period ended before today becomes missed, with when: one
+    guarded update, so two jobs never mark a check twice and a completion racing it wins or
+    loses whole."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    return CheckRun.objects.filter(status=RunStatus.OPEN, period_end__lt=today).update(
+        status=RunStatus.MISSED, missed_at=now, missed_on=today
+    )
+
+
+def missed_digests_create(*, day: datetime.date, now: datetime.datetime | None = None) -> list[int]:
+    """One digest per manager for the checks marked missed on `day`; a manager who already
+    has that day's digest gets no second one. Returns the new digests' ids.
+
+    Each missed check goes to the managers of the cell above its own (`grids.access`, the
+    same answer as `cell_managers`: the nearest manager up the tree when a cell has none):
+    a level-4 cell's own holder is usually the one who missed it, and sees it on their page.
+    A level-1 cell's check goes to its own managers.
+    """
+    now = now or timezone.now()
+    runs = list(
+        CheckRun.objects.filter(status=RunStatus.MISSED, missed_on=day).select_related(
+            "cell__parent"
+        )
+    )
+    if not runs:
+        return []
+    above = {run.cell_id: run.cell.parent or run.cell for run in runs}
+    managers = access.managers_by_cell({cell.pk: cell for cell in above.values()}.values())
+    runs_of = defaultdict(list)
+    for run in runs:
+        for user_id in managers[above[run.cell_id].pk]:
+            runs_of[user_id].append(run.pk)
+    done = set(
+        MissedDigest.objects.filter(day=day, recipient_id__in=runs_of).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    created = []
+    for user_id, run_ids in runs_of.items():
+        if user_id in done:
+            continue
+        try:
+            with transaction.atomic():
+                digest = MissedDigest.objects.create(recipient_id=user_id, day=day, created_at=now)
+                digest.runs.set(run_ids)
+        except IntegrityError:  # another job wrote this manager's digest a moment ago
+            continue
+        created.append(digest.pk)
+    return created
+
+
+def missed_checks_process(*, now: datetime.datetime | None = None) -> tuple[int, list[int]]:
+    """The nightly job: mark the misses, write today's digests, send them after commit."""
+    from ..tasks import send_missed_digest
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        marked = check_runs_mark_missed(now=now)
+        digests = missed_digests_create(day=timezone.localdate(now), now=now)
+        for digest_id in digests:
+            send_missed_digest.delay_on_commit(digest_id)
+    return marked, digests
+
+
+def missed_digest_send(*, digest_id: int, now: datetime.datetime | None = None) -> bool:
+    """E-mail a digest once: the row is claimed by a guarded update before the mail goes, so
+    a task delivered twice sends one message. A recipient without an address is claimed too:
+    the digest stays visible on their pages."""
+    now = now or timezone.now()
+    if not MissedDigest.objects.filter(pk=digest_id, sent_at__isnull=True).update(sent_at=now):
+        return False
+    digest = MissedDigest.objects.select_related("recipient").get(pk=digest_id)
+    if not digest.recipient.email:
+        return False
+    runs = list(
+        digest.runs.select_related("template", "cell").order_by("cell__tree_id", "cell__lft")
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = str(MISSED_SUBJECT) % {"count": len(runs), "day": digest.day}
+        body = render_to_string(
+            "duties/checks/missed_digest.txt",
+            {
+                "digest": digest,
+                "runs": runs,
+                "url": f"{settings.SITE_URL.rstrip('/')}{reverse('duties:today')}",
+            },
+        )
+    send_mail(subject, body, None, [digest.recipient.email])
+    return True
+
+
+MISSED_SUBJECT = _("Missed checks on %(day)s: %(count)s")
