@@ -83,3 +83,22 @@ def checks_fixture(grid):
             grid.other_school, "class-teacher", Frequency.SCHOOL_DAYS, "South classroom"
         ),
     }
+
+
+def form_data(checks, window="ok", temperature="21", **extra):
+    window_item, temp, remarks, _pictures = checks["classroom"].items.all()
+    return {
+        f"item_{window_item.pk}": window,
+        f"item_{temp.pk}": temperature,
+        f"item_{remarks.pk}": "",
+        "note": "",
+        **extra,
+    }
+
+
+@pytest.fixture(name="on_monday")
+def on_monday_fixture(monkeypatch):
+    """The pages ask for today's date: travel to Monday 9:00 in Shanghai."""
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "now", lambda: at(MONDAY, 9))
