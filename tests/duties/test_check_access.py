@@ -78,8 +78,18 @@ def test_the_home_page_counts_todays_checks(grid, checks, class1_run, client_for
     client = client_for(grid.users["teacher"])
     client.post(reverse("duties:check", args=[class1_run.pk]), form_data(checks))
     home = client.get(reverse("home"))
-    assert home.context["checks_today"] == {"due": 1, "done": 1}
+    assert home.context["checks_today"] == {
+        "due": 1,
+        "done": 1,
+        "managed_due": 1,  # the teacher manages their class cell
+        "managed_done": 1,
+        "missed": 0,
+    }
     assert reverse("duties:today") in home.content.decode()
+    principal = client_for(grid.users["principal"]).get(reverse("home"))
+    assert principal.context["checks_today"]["due"] == 0
+    assert principal.context["checks_today"]["managed_due"] == 6  # 2 classes, gate, 3 general
+    assert reverse("duties:today") in principal.content.decode()
 
 
 def test_today_takes_the_same_queries_with_many_checks(

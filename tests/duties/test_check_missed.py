@@ -140,6 +140,9 @@ def test_the_manager_sees_the_days_misses_on_the_today_page(grid, checks, client
     assert managed["missed_count"] == 2
     assert {run.cell.code for run in managed["missed"]} == {"class1", "class2"}
     assert managed["digest"] is not None
+    home = client_for(grid.users["manager"]).get(reverse("home"))
+    assert home.context["checks_today"]["missed"] == 2
+    assert 'data-testid="home-missed"' in home.content.decode()
     # The teacher who missed it finds it on the check's page, marked missed and closed.
     run = CheckRun.objects.get(template=checks["classroom"], cell=grid.cells["class1"])
     teacher = client_for(grid.users["teacher"]).get(reverse("duties:check", args=[run.pk]))
