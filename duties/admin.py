@@ -47,4 +47,5 @@ class VisitAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
     search_fields = ["visitor", "organisation", "phone"]
     date_hierarchy = "entered_at"
 
+
 from .checks import admin as checks_admin  # noqa: E402, F401 - registers the checks' admin

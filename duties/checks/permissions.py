@@ -5,7 +5,7 @@
 - Anything else is a 404, the same as a missing check.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from grids import access
@@ -14,13 +14,21 @@ from .models import CheckRun
 
 
 def fillable_runs(user, on=None) -> QuerySet[CheckRun]:
-    return CheckRun.objects.filter(cell__in=access.assigned_cells(user, on).values("pk"))
+    return CheckRun.objects.filter(cell__in=access.assigned_cell_ids(user, on))
+
+
+def managed_runs(user) -> QuerySet[CheckRun]:
+    """Checks in the cells the user covers. The covered cells are looked for in the user's
+    own school only, so a county's other schools' cells are never scanned."""
+    person = access.person_of(user)
+    if person is None:
+        return CheckRun.objects.none()
+    covered = access.covered_cells(user).filter(school_id=person.school_id)
+    return CheckRun.objects.filter(cell__in=covered.values("pk"))
 
 
 def visible_runs(user) -> QuerySet[CheckRun]:
-    return CheckRun.objects.filter(
-        Q(cell__in=access.assigned_cells(user).values("pk")) | access.cell_filter(user, "cell")
-    )
+    return fillable_runs(user) | managed_runs(user)
 
 
 def can_fill(user, run: CheckRun) -> bool:

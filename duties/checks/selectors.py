@@ -4,10 +4,8 @@ import datetime
 
 from django.db.models import Count, Q
 
-from grids import access
-
-from .models import CheckRun, MissedDigest, RunStatus
-from .permissions import fillable_runs
+from .models import MissedDigest, RunStatus
+from .permissions import fillable_runs, managed_runs
 
 MISSED_SHOWN = 20
 
@@ -23,29 +21,35 @@ def due_today(user, today: datetime.date):
 
 
 def today_counts(user, today: datetime.date) -> dict[str, int]:
-    """The home page's card, in one query: the user's own checks due and done today, the
+    """The home page's card in two queries: the user's own checks due and done today; the
     same for the cells they manage, and the misses found there today."""
-    mine = Q(cell__in=access.assigned_cells(user, on=today).values("pk"))
-    managed = access.cell_filter(user, "cell")
     current = Q(period_start__lte=today, period_end__gte=today)
-    missed = Q(status=RunStatus.MISSED, missed_on=today)
     done = Q(status=RunStatus.DONE)
-    return CheckRun.objects.filter((mine | managed) & (current | missed)).aggregate(
-        due=Count("pk", filter=mine & current),
-        done=Count("pk", filter=mine & current & done),
-        managed_due=Count("pk", filter=managed & current),
-        managed_done=Count("pk", filter=managed & current & done),
-        missed=Count("pk", filter=managed & missed),
+    missed = Q(status=RunStatus.MISSED, missed_on=today)
+    counts = (
+        fillable_runs(user, on=today)
+        .filter(current)
+        .aggregate(due=Count("pk"), done=Count("pk", filter=done))
     )
+    counts.update(
+        managed_runs(user)
+        .filter(current | missed)
+        .aggregate(
+            managed_due=Count("pk", filter=current),
+            managed_done=Count("pk", filter=current & done),
+            missed=Count("pk", filter=missed),
+        )
+    )
+    return counts
 
 
 def managed_today(user, today: datetime.date) -> dict:
     """For a manager: today's checks in the cells they cover, and the misses found today."""
-    covered = CheckRun.objects.filter(access.cell_filter(user, "cell"))
-    counts = covered.filter(period_start__lte=today, period_end__gte=today).aggregate(
+    managed = managed_runs(user)
+    counts = managed.filter(period_start__lte=today, period_end__gte=today).aggregate(
         due=Count("pk"), done=Count("pk", filter=Q(status=RunStatus.DONE))
     )
-    missed = covered.filter(status=RunStatus.MISSED, missed_on=today)
+    missed = managed.filter(status=RunStatus.MISSED, missed_on=today)
     return {
         **counts,
         "missed_count": missed.count(),

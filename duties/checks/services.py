@@ -4,11 +4,13 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -39,7 +41,9 @@ ALREADY_DONE = _(
 )
 STALE_CORRECTION = _("This record has already been corrected. Here is the latest one.")
 WRONG_ITEM = _("This item does not belong to the check.")
-BATCH = 1000
+BATCH = 5000  # rows per INSERT (SQLite's limit of 999 parameters makes it ~160 there)
+CHUNK = 20000
+DIGEST_LINES = 100  # a mail lists this many misses; the page has them all
 
 
 # Opening the periods ---------------------------------------------------------------------
@@ -50,7 +54,7 @@ def check_runs_open(*, now: datetime.datetime | None = None, school_ids=None) ->
     duty. Safe to run any number of times: the unique (check, cell, period start) makes a
     second run insert nothing. Returns the number of runs due today.
 
-    Steps, each one query whatever the number of cells (plus one insert per BATCH rows):
+    Steps, each one query whatever the number of cells (plus one INSERT per BATCH rows):
     1. the active check templates with their duties;
     2. the cells carrying them: through the post's cell links, or every cell of the level;
     3. the schools' calendars (terms, non-working days);
@@ -82,29 +86,33 @@ def check_runs_open(*, now: datetime.datetime | None = None, school_ids=None) ->
         ).values_list("pk", "school_id", "depth"):
             cells_of_level[(school_id, depth + 1)].append(cell_id)
     calendars = calendars_for({t.duty.school_id for t in templates}, today)
+    due = 0
     rows = []
     for template in templates:
         duty = template.duty
         period = period_of(template.frequency, today, calendars[duty.school_id])
         if period is None:
             continue
-        cell_ids = (
-            cells_of_post[duty.post_id]
-            if duty.post_id
-            else cells_of_level[(duty.school_id, duty.level)]
-        )
-        rows += [
-            CheckRun(
-                template=template,
-                cell_id=cell_id,
-                period_start=period[0],
-                period_end=period[1],
-                opened_at=now,
+        if duty.post_id:
+            cell_ids = cells_of_post[duty.post_id]
+        else:
+            cell_ids = cells_of_level[(duty.school_id, duty.level)]
+        for cell_id in cell_ids:
+            rows.append(
+                CheckRun(
+                    template=template,
+                    cell_id=cell_id,
+                    period_start=period[0],
+                    period_end=period[1],
+                    opened_at=now,
+                )
             )
-            for cell_id in cell_ids
-        ]
+            if len(rows) == CHUNK:  # a county's day in slices, not all in memory at once
+                CheckRun.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
+                due += len(rows)
+                rows = []
     CheckRun.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
-    return len(rows)
+    return due + len(rows)
 
 
 # Completing a check ----------------------------------------------------------------------
@@ -245,24 +253,31 @@ def missed_digests_create(*, day: datetime.date, now: datetime.datetime | None =
     A level-1 cell's check goes to its own managers.
     """
     now = now or timezone.now()
-    runs = list(
-        CheckRun.objects.filter(status=RunStatus.MISSED, missed_on=day).select_related(
-            "cell__parent"
-        )
+    # Plain rows, not model instances: a county's night can hold tens of thousands of misses.
+    rows = CheckRun.objects.filter(status=RunStatus.MISSED, missed_on=day).values_list(
+        "pk",
+        Coalesce("cell__parent_id", "cell_id"),
+        Coalesce("cell__parent__tree_id", "cell__tree_id"),
+        Coalesce("cell__parent__lft", "cell__lft"),
+        Coalesce("cell__parent__rght", "cell__rght"),
     )
-    if not runs:
+    above_of, cells = {}, {}
+    for run_id, cell_id, tree_id, lft, rght in rows:
+        above_of[run_id] = cell_id
+        cells[cell_id] = SimpleNamespace(pk=cell_id, tree_id=tree_id, lft=lft, rght=rght)
+    if not above_of:
         return []
-    above = {run.cell_id: run.cell.parent or run.cell for run in runs}
-    managers = access.managers_by_cell({cell.pk: cell for cell in above.values()}.values())
+    managers = access.managers_by_cell(cells.values())
     runs_of = defaultdict(list)
-    for run in runs:
-        for user_id in managers[above[run.cell_id].pk]:
-            runs_of[user_id].append(run.pk)
+    for run_id, cell_id in above_of.items():
+        for user_id in managers[cell_id]:
+            runs_of[user_id].append(run_id)
     done = set(
         MissedDigest.objects.filter(day=day, recipient_id__in=runs_of).values_list(
             "recipient_id", flat=True
         )
     )
+    link = MissedDigest.runs.through
     created = []
     for user_id, run_ids in runs_of.items():
         if user_id in done:
@@ -270,7 +285,10 @@ def missed_digests_create(*, day: datetime.date, now: datetime.datetime | None =
         try:
             with transaction.atomic():
                 digest = MissedDigest.objects.create(recipient_id=user_id, day=day, created_at=now)
-                digest.runs.set(run_ids)
+                link.objects.bulk_create(
+                    [link(misseddigest_id=digest.pk, checkrun_id=run_id) for run_id in run_ids],
+                    batch_size=BATCH,
+                )
         except IntegrityError:  # another job wrote this manager's digest a moment ago
             continue
         created.append(digest.pk)
@@ -300,16 +318,22 @@ def missed_digest_send(*, digest_id: int, now: datetime.datetime | None = None) 
     digest = MissedDigest.objects.select_related("recipient").get(pk=digest_id)
     if not digest.recipient.email:
         return False
+    missed = digest.runs.all()
+    total = missed.count()
     runs = list(
-        digest.runs.select_related("template", "cell").order_by("cell__tree_id", "cell__lft")
+        missed.select_related("template", "cell").order_by(
+            "cell__tree_id", "cell__lft", "period_start"
+        )[:DIGEST_LINES]
     )
     with translation.override(settings.LANGUAGE_CODE):
-        subject = str(MISSED_SUBJECT) % {"count": len(runs), "day": digest.day}
+        subject = str(MISSED_SUBJECT) % {"count": total, "day": digest.day}
         body = render_to_string(
             "duties/checks/missed_digest.txt",
             {
                 "digest": digest,
                 "runs": runs,
+                "total": total,
+                "more": total - len(runs),
                 "url": f"{settings.SITE_URL.rstrip('/')}{reverse('duties:today')}",
             },
         )

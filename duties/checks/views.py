@@ -6,8 +6,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids import access
-
 from . import permissions, selectors, services
 from .forms import CheckForm
 from .models import CheckRecord, RunStatus
@@ -18,7 +16,7 @@ def today(request):
     """The checks due today in the user's cells; for managers, their cells' progress."""
     day = timezone.localdate()
     context = {"today": day, "runs": list(selectors.due_today(request.user, day))}
-    if access.covered_cells(request.user).exists():
+    if permissions.managed_runs(request.user).exists():
         context["managed"] = selectors.managed_today(request.user, day)
     return render(request, "duties/checks/today.html", context)
 
