@@ -35,6 +35,10 @@ def carry(cell, post_code):
 
 @pytest.fixture(name="checks")
 def checks_fixture(grid):
+    return make_checks(grid)
+
+
+def make_checks(grid):
     """class1/class2: a school-days classroom check (yes/no, number 10-35, note, photos);
     gate: a daily patrol; general: a weekly, a monthly and a per-term check; two terms."""
     for school in (grid.school, grid.other_school):
