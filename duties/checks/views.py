@@ -69,7 +69,9 @@ def run_detail(request, pk):
             messages.success(request, _("Check recorded."))
             return redirect("duties:today")
     elif request.method == "POST":
-        messages.warning(request, _("This check cannot be recorded now."))
+        # Someone completed it meanwhile, or its period ended while the form was open.
+        reason = services.ALREADY_DONE if fillable else services.PERIOD_OVER
+        messages.warning(request, str(reason))
         return redirect("duties:check", pk=run.pk)
     context = {
         "run": run,

@@ -155,6 +155,10 @@ def test_the_teacher_completes_todays_check_from_the_phone_form(
     run = CheckRun.objects.get(pk=opened["class1"].pk)
     assert run.status == RunStatus.DONE and run.done_by == grid.users["teacher"]
     assert client.get(url).context["form"] is None  # final: no form, a correction link
+    # A second phone that still shows the form is told, and nothing is added.
+    again = client.post(url, form_data(checks), follow=True)
+    assert any(str(services.ALREADY_DONE) in str(m) for m in again.context["messages"])
+    assert CheckRecord.objects.count() == 1
 
 
 def test_a_number_out_of_range_is_a_problem_and_opens_a_hazard(
