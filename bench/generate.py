@@ -144,10 +144,11 @@ def check_school(code: str, l2: int = 10, l3: int = 10, l4: int = 19) -> School:
         cells, links = [], []
         posts = {p.code: p for p in Post.objects.filter(school=school)}
 
+        parent_of = {}  # id() of a cell -> its parent object, read once the parent has a pk
+
         def walk(code, parent, depth, shape):
             cell = GridCell(
                 school=school,
-                parent=parent,
                 code=code,
                 name=code,
                 tree_id=tree_id,
@@ -155,6 +156,7 @@ def check_school(code: str, l2: int = 10, l3: int = 10, l4: int = 19) -> School:
                 lft=next(counter),
             )
             cells.append(cell)
+            parent_of[id(cell)] = parent
             for n in range(shape[0] if shape else 0):
                 walk(f"{code}-{n + 1:02d}", cell, depth + 1, shape[1:])
             cell.rght = next(counter)
@@ -166,10 +168,11 @@ def check_school(code: str, l2: int = 10, l3: int = 10, l4: int = 19) -> School:
         walk("1", None, 0, [l2, l3, l4])
         # Parents before children, so every parent has its id when a child is inserted.
         for depth in range(4):
-            GridCell.objects.bulk_create([c for c in cells if c.depth == depth], batch_size=2000)
-            for cell in cells:
-                if cell.parent is not None:
-                    cell.parent_id = cell.parent.pk
+            level = [c for c in cells if c.depth == depth]
+            for cell in level:
+                parent = parent_of[id(cell)]
+                cell.parent_id = parent.pk if parent is not None else None
+            GridCell.objects.bulk_create(level, batch_size=2000)
         CellPost.objects.bulk_create(
             [CellPost(cell=cell, post=posts[code]) for cell, code in links], batch_size=2000
         )

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,7 +21,7 @@ from grids.models import GridCell
 from hazards.models import HazardCategory, Severity
 from hazards.workflow.loop import hazard_report
 
-from ..models import CellPost
+from ..models import CellPost, Duty
 from . import permissions
 from .models import (
     CheckAnswer,
@@ -42,7 +42,6 @@ ALREADY_DONE = _(
 STALE_CORRECTION = _("This record has already been corrected. Here is the latest one.")
 WRONG_ITEM = _("This item does not belong to the check.")
 BATCH = 5000  # rows per INSERT (SQLite's limit of 999 parameters makes it ~160 there)
-CHUNK = 20000
 DIGEST_LINES = 100  # a mail lists this many misses; the page has them all
 
 
@@ -52,13 +51,16 @@ DIGEST_LINES = 100  # a mail lists this many misses; the page has them all
 def check_runs_open(*, now: datetime.datetime | None = None, school_ids=None) -> int:
     """Open the period covering today of every active check, for every cell carrying its
     duty. Safe to run any number of times: the unique (check, cell, period start) makes a
-    second run insert nothing. Returns the number of runs due today.
+    second run insert nothing. Returns the number of runs inserted.
 
-    Steps, each one query whatever the number of cells (plus one INSERT per BATCH rows):
-    1. the active check templates with their duties;
-    2. the cells carrying them: through the post's cell links, or every cell of the level;
-    3. the schools' calendars (terms, non-working days);
-    4. one bulk insert that skips the runs already there.
+    Steps:
+    1. the active check templates with their duties (one query);
+    2. the schools' calendars (two queries), giving each template today's period, or none;
+    3. per distinct period, one INSERT ... SELECT that copies the cells carrying the duties
+       (through the post's cell links, or every cell of the level) and skips the runs already
+       there (ON CONFLICT DO NOTHING, in PostgreSQL and SQLite alike).
+    The queries depend on how many distinct periods today has (a handful: day, week, month,
+    the terms), never on the number of cells; the rows never pass through Python.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -70,49 +72,51 @@ def check_runs_open(*, now: datetime.datetime | None = None, school_ids=None) ->
     templates = list(templates)
     if not templates:
         return 0
-    cells_of_post = defaultdict(list)
-    post_ids = {t.duty.post_id for t in templates if t.duty.post_id}
-    if post_ids:
-        for cell_id, post_id in CellPost.objects.filter(post_id__in=post_ids).values_list(
-            "cell_id", "post_id"
-        ):
-            cells_of_post[post_id].append(cell_id)
-    cells_of_level = defaultdict(list)
-    levels = {(t.duty.school_id, t.duty.level) for t in templates if t.duty.level}
-    if levels:
-        for cell_id, school_id, depth in GridCell.objects.filter(
-            school_id__in={school for school, _level in levels},
-            depth__in={level - 1 for _school, level in levels},
-        ).values_list("pk", "school_id", "depth"):
-            cells_of_level[(school_id, depth + 1)].append(cell_id)
     calendars = calendars_for({t.duty.school_id for t in templates}, today)
-    due = 0
-    rows = []
+    by_period = defaultdict(lambda: ([], []))  # period -> (post templates, level templates)
     for template in templates:
-        duty = template.duty
-        period = period_of(template.frequency, today, calendars[duty.school_id])
-        if period is None:
-            continue
-        if duty.post_id:
-            cell_ids = cells_of_post[duty.post_id]
-        else:
-            cell_ids = cells_of_level[(duty.school_id, duty.level)]
-        for cell_id in cell_ids:
-            rows.append(
-                CheckRun(
-                    template=template,
-                    cell_id=cell_id,
-                    period_start=period[0],
-                    period_end=period[1],
-                    opened_at=now,
-                )
-            )
-            if len(rows) == CHUNK:  # a county's day in slices, not all in memory at once
-                CheckRun.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
-                due += len(rows)
-                rows = []
-    CheckRun.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
-    return due + len(rows)
+        period = period_of(template.frequency, today, calendars[template.duty.school_id])
+        if period is not None:
+            by_period[period][0 if template.duty.post_id else 1].append(template.pk)
+    inserted = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        for (start, end), groups in by_period.items():
+            for sql, ids in zip(_open_statements(), groups, strict=True):
+                for first in range(0, len(ids), 500):
+                    chunk = ids[first : first + 500]
+                    cursor.execute(
+                        sql % ", ".join(["%s"] * len(chunk)),
+                        [
+                            connection.ops.adapt_datefield_value(start),
+                            connection.ops.adapt_datefield_value(end),
+                            RunStatus.OPEN.value,
+                            connection.ops.adapt_datetimefield_value(now),
+                            *chunk,
+                        ],
+                    )
+                    inserted += max(cursor.rowcount, 0)
+    return inserted
+
+
+def _open_statements() -> tuple[str, str]:
+    """INSERT ... SELECT for templates of post duties, and of level duties; `%s` in the IN
+    list is filled with one placeholder per template id."""
+    run, template, duty = CheckRun._meta.db_table, CheckTemplate._meta.db_table, Duty._meta.db_table
+    head = (
+        f"INSERT INTO {run} (template_id, cell_id, period_start, period_end, status, opened_at) "
+        f"SELECT t.id, c.id, %%s, %%s, %%s, %%s FROM {template} t "
+        f"JOIN {duty} d ON d.id = t.duty_id "
+    )
+    tail = "WHERE t.id IN (%s) ON CONFLICT DO NOTHING"
+    by_post = (
+        f"{head}JOIN {CellPost._meta.db_table} cp ON cp.post_id = d.post_id "
+        f"JOIN {GridCell._meta.db_table} c ON c.id = cp.cell_id {tail}"
+    )
+    by_level = (
+        f"{head}JOIN {GridCell._meta.db_table} c "
+        f"ON c.school_id = d.school_id AND c.depth = d.level - 1 {tail}"
+    )
+    return by_post, by_level
 
 
 # Completing a check ----------------------------------------------------------------------
