@@ -100,6 +100,7 @@ def main():
     check_runs_open(school_ids=[first.pk])  # today's real date, for the pages
     print("\n| page | median ms | p90 ms | queries |\n|---|---|---|---|")
     for label, user, url in [
+        ("bare page (floor)", teacher, reverse("bench-bare")),
         ("/duties/today/ (class teacher)", teacher, reverse("duties:today")),
         ("/duties/today/ (principal, 2,000 cells)", principal, reverse("duties:today")),
         ("home (principal)", principal, reverse("home")),
