@@ -7,7 +7,7 @@ import datetime
 import random
 
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from grids.models import Assignment, GridCell, School
@@ -179,3 +179,100 @@ def add_closed(school: School, closed: int, seed: int = 20261201) -> int:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return closed
+
+
+# Recurring checks at scale ------------------------------------------------------------------
+
+# A bench school's level-4 cells carry these posts, in this proportion out of 19 per L3 cell.
+L4_POSTS = ["class-teacher"] * 15 + ["special-room", "special-room", "pe-teacher", "security-guard"]
+L3_POSTS = ["grade-office"] * 8 + ["general-affairs", "safety-office"]
+
+
+def check_school(code: str, l2: int = 10, l3: int = 10, l4: int = 19) -> School:
+    """A school of 1 + l2 + l2*l3 + l2*l3*l4 cells (2,011 by default) with the library's
+    checks and a daily classroom check on every class, built with bulk inserts. The tree's
+    mptt fields are computed here, as one depth-first walk."""
+    from duties.checks.models import CheckItem, CheckTemplate, Frequency
+    from duties.checks.seed import check_library_seed, demo_terms_seed
+    from duties.models import CellPost, Duty, Post
+    from duties.services import duty_library_seed
+    from grids.services import roles_seed_defaults
+    from hazards.services import school_setup
+
+    existing = School.objects.filter(code=code).first()
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        school = School.objects.create(code=code, name=f"Bench school {code}")
+        roles_seed_defaults(school)
+        school_setup(school)
+        duty_library_seed(school)
+        demo_terms_seed(school)
+        check_library_seed(school)
+        classroom = Duty.objects.get(school=school, post__code="class-teacher", sort_order=0)
+        template = CheckTemplate.objects.create(
+            duty=classroom, title="Classroom safety", frequency=Frequency.SCHOOL_DAYS
+        )
+        CheckItem.objects.bulk_create(
+            CheckItem(template=template, label=label, sort_order=n)
+            for n, label in enumerate(["Doors and windows", "Lights and sockets", "Floor"])
+        )
+        tree_id = (GridCell.objects.aggregate(m=models.Max("tree_id"))["m"] or 0) + 1
+        counter = iter(range(1, 10**7))
+        cells, links = [], []
+        posts = {p.code: p for p in Post.objects.filter(school=school)}
+
+        parent_of = {}  # id() of a cell -> its parent object, read once the parent has a pk
+
+        def walk(code, parent, depth, shape):
+            cell = GridCell(
+                school=school,
+                code=code,
+                name=code,
+                tree_id=tree_id,
+                depth=depth,
+                lft=next(counter),
+            )
+            cells.append(cell)
+            parent_of[id(cell)] = parent
+            for n in range(shape[0] if shape else 0):
+                walk(f"{code}-{n + 1:02d}", cell, depth + 1, shape[1:])
+            cell.rght = next(counter)
+            if depth == 2:
+                links.append((cell, L3_POSTS[int(code.rsplit("-", 1)[1]) % len(L3_POSTS)]))
+            elif depth == 3:
+                links.append((cell, L4_POSTS[int(code.rsplit("-", 1)[1]) % len(L4_POSTS)]))
+
+        walk("1", None, 0, [l2, l3, l4])
+        # Parents before children, so every parent has its id when a child is inserted.
+        for depth in range(4):
+            level = [c for c in cells if c.depth == depth]
+            for cell in level:
+                parent = parent_of[id(cell)]
+                cell.parent_id = parent.pk if parent is not None else None
+            GridCell.objects.bulk_create(level, batch_size=2000)
+        CellPost.objects.bulk_create(
+            [CellPost(cell=cell, post=posts[code]) for cell, code in links], batch_size=2000
+        )
+    return school
+
+
+def check_staff(school: School, username: str, cell: GridCell):
+    """A login holding the managing role of `cell` (rights synced by the grid's service)."""
+    from django.contrib.auth import get_user_model
+
+    from grids.models import Person, Role
+    from grids.services import assignment_start
+
+    user, created = get_user_model().objects.get_or_create(username=username)
+    if created:
+        person = Person.objects.create(
+            school=school, user=user, name=username, phone="13800000000", kind="staff"
+        )
+        assignment_start(
+            cell=cell,
+            person=person,
+            role=Role.objects.get(school=school, code="manager"),
+            valid_from=datetime.date(2026, 9, 1),
+        )
+    return user

@@ -122,3 +122,6 @@ class RosterChangeAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
     list_filter = [("school", admin.RelatedOnlyFieldListFilter), "source"]
     date_hierarchy = "created_at"
     inlines = [RosterDayInline]
+
+
+from .checks import admin as checks_admin  # noqa: E402, F401 - registers the checks' admin

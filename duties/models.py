@@ -254,3 +254,16 @@ class RosterDay(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.cell} {self.person or '-'}"
+
+
+# Recurring checks live in their own module; importing them here registers them with the app.
+from .checks.models import (  # noqa: E402, F401
+    CheckAnswer,
+    CheckItem,
+    CheckPhoto,
+    CheckRecord,
+    CheckRun,
+    CheckTemplate,
+    MissedDigest,
+    Term,
+)

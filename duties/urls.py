@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .checks import views as checks
 from .health import views as health
 from .roster import views as roster_views
 
@@ -17,4 +18,6 @@ urlpatterns = [
     path("rosters/", roster_views.rosters, name="rosters"),
     path("rosters/import/", roster_views.roster_import, name="roster_import"),
     path("rosters/template.xlsx", roster_views.roster_template, name="roster_template"),
+    path("today/", checks.today, name="today"),
+    path("checks/<int:pk>/", checks.run_detail, name="check"),
 ]

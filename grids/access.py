@@ -15,6 +15,8 @@ permission rows, never a permission row per object. Other apps build their
 `permissions.py` on `covered_cells`, `covers` and `person_of`.
 """
 
+from collections import defaultdict
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
@@ -252,3 +254,43 @@ def phone_for(user, phone: str, cell: GridCell) -> str:
     if not phone or sees_phones_in(user, cell):
         return phone
     return mask_phone(phone)
+
+
+def managers_by_cell(cells) -> dict[int, list[int]]:
+    """`cell_managers` for many cells in one query: {cell id: user ids}.
+
+    For jobs that tell the managers of thousands of cells at once (the digest of missed
+    checks): the managing rights of the cells' trees are read once and matched in memory.
+    """
+    cells = list(cells)
+    rights = defaultdict(list)
+    for user_id, tree_id, lft, rght, depth in (
+        _all_rights(MANAGE)
+        .filter(content_object__tree_id__in={cell.tree_id for cell in cells})
+        .values_list(
+            "user_id",
+            "content_object__tree_id",
+            "content_object__lft",
+            "content_object__rght",
+            "content_object__depth",
+        )
+    ):
+        rights[tree_id].append((depth, lft, rght, user_id))
+    answer = {}
+    for cell in cells:
+        above = [
+            (depth, user_id)
+            for depth, lft, rght, user_id in rights[cell.tree_id]
+            if lft <= cell.lft and rght >= cell.rght
+        ]
+        nearest = max((depth for depth, _user in above), default=None)
+        answer[cell.pk] = sorted(user_id for depth, user_id in above if depth == nearest)
+    return answer
+
+
+def assigned_cell_ids(user, on=None) -> QuerySet:
+    """The ids of `assigned_cells`, read from the user's own assignments: a subquery for
+    `cell__in=` that does not test every cell of the table (a county holds many schools)."""
+    if not _is_real_user(user):
+        return Assignment.objects.none().values("cell_id")
+    return Assignment.objects.current(on).filter(person__user=user).values("cell_id")

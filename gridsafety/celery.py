@@ -31,4 +31,15 @@ app.conf.beat_schedule = {
         "task": "duties.roster.tasks.sync_on_duty_rights",
         "schedule": crontab(minute=1, hour="*"),
     },
+    "open-check-runs": {
+        # Today's period of every recurring check, in Asia/Shanghai (CELERY_TIMEZONE); the
+        # morning run catches up a night the beat was down. Idempotent.
+        "task": "duties.tasks.open_check_runs",
+        "schedule": crontab(minute=1, hour="0,6"),
+    },
+    "mark-missed-checks": {
+        # Checks whose period ended yesterday or before become missed; one digest a manager.
+        "task": "duties.tasks.mark_missed_checks",
+        "schedule": crontab(minute=15, hour="0,6"),
+    },
 }

@@ -1,7 +1,9 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 
 from duties import home as duties_home
+from duties.checks.selectors import today_counts
 from duties.permissions import gate_cells, plannable_cells
 from duties.roster.selectors import on_duty_today
 from duties.selectors import duty_lists
@@ -36,6 +38,7 @@ def home(request):
         context["is_admin"] = can_administer(user, person.school)
         context["keeps_gate"] = gate_cells(user).exists()
         context["plans_rosters"] = plannable_cells(user).exists()
+        context["checks_today"] = today_counts(user, timezone.localdate())
         todo = hazard_selectors.todo(user)
         context["todo_count"] = todo.count()
         context["todo"] = todo[:5]

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from duties.checks.seed import demo_checks_seed
 from duties.health.demo import demo_health_load
 from duties.roster.demo import demo_rosters_seed
 from duties.services import demo_posts_assign, duty_library_seed
@@ -34,6 +35,7 @@ class Command(BaseCommand):
                 demo_health_load(existing)
                 self._mark_time_bound(existing, school_data["cells"])
                 demo_rosters_seed(existing, timezone.localdate())
+                demo_checks_seed(existing)
                 self.stdout.write(f"{existing.code}: already loaded, left as it is")
                 continue
             school = self._load_school(school_data, data["password"])
@@ -41,6 +43,7 @@ class Command(BaseCommand):
             demo_posts_assign(school)
             demo_health_load(school)
             demo_rosters_seed(school, timezone.localdate())
+            demo_checks_seed(school)
             load_demo_hazards(school)
             self.stdout.write(
                 self.style.SUCCESS(
