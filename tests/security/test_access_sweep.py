@@ -14,8 +14,9 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
 from django.utils import timezone
 
+from duties.checks.models import CheckRun, CheckTemplate, Frequency
 from duties.health.models import ClassRoll, IllnessCase
-from duties.models import CellPost, Post, Visit
+from duties.models import CellPost, Duty, Post, Visit
 from duties.services import duty_library_seed
 from grids.models import Assignment
 from hazards import workflow
@@ -111,6 +112,23 @@ def illness_in(grid, cell):
     )
 
 
+def check_run_in(grid, cell):
+    """Today's run of a daily check in the cell."""
+    duty_library_seed(cell.school)
+    duty = Duty.objects.filter(school=cell.school, level__isnull=False).first()
+    template, _ = CheckTemplate.objects.get_or_create(
+        duty=duty, defaults={"title": "Patrol", "frequency": Frequency.DAILY}
+    )
+    today = timezone.localdate()
+    run, _ = CheckRun.objects.get_or_create(
+        template=template,
+        cell=cell,
+        period_start=today,
+        defaults={"period_end": today, "opened_at": timezone.now()},
+    )
+    return run
+
+
 def visit_in(grid, cell):
     return Visit.objects.create(
         cell=cell,
@@ -156,6 +174,7 @@ OBJECT_URLS = {
     "duties:health_case_return": Target(
         lambda grid, cell: {"pk": illness_in(grid, cell).pk}, insider="teacher2"
     ),
+    "duties:check": Target(lambda grid, cell: {"pk": check_run_in(grid, cell).pk}),
     "duties:visit_leave": Target(
         lambda grid, cell: {"pk": visit_in(grid, cell).pk}, insider="guard", home="gate"
     ),
