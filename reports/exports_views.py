@@ -35,8 +35,9 @@ def _context(request, ledger_form=None):
 
 @login_required
 def export_page(request):
-    viewer_school_or_404(request.user)
-    return render(request, "reports/exports.html", _context(request))
+    school = viewer_school_or_404(request.user)
+    context = _context(request) | {"can_import": access.is_school_admin(request.user, school)}
+    return render(request, "reports/exports.html", context)
 
 
 @login_required

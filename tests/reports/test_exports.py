@@ -372,3 +372,9 @@ def test_the_navbar_links_the_exports_to_those_who_cover_a_cell(grid, client_for
 def test_the_exports_page_offers_only_visible_cells(grid, client_for):
     page = client_for(grid.users["manager"]).get(reverse("reports:exports")).content.decode()
     assert "teaching" in page and "logistics" not in page and "south" not in page
+
+
+@pytest.mark.parametrize("persona, shown", [("admin", True), ("principal", False)])
+def test_the_exports_page_links_the_import_for_admins(grid, client_for, persona, shown):
+    page = client_for(grid.users[persona]).get(reverse("reports:exports")).content.decode()
+    assert ('data-testid="import-link"' in page) is shown
