@@ -115,8 +115,13 @@ def bench_import(school, admin, count):
             for label, dry_run in [("preview", True), ("import", False), ("re-import", False)]:
                 seconds, queries, result = run(dry_run)
                 figures.append(
-                    (label, seconds, queries, sum(result.created.values()),
-                     sum(result.unchanged.values()))
+                    (
+                        label,
+                        seconds,
+                        queries,
+                        sum(result.created.values()),
+                        sum(result.unchanged.values()),
+                    )
                 )
             raise _Undo
     except _Undo:

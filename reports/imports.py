@@ -358,7 +358,12 @@ class _Run:
         sheet = self.sheets.get("people")
         if sheet is None:
             return
-        rows = self.unique(sheet, self.check_fields(sheet), "code")
+        good = self.check_fields(sheet)
+        checked = {id(row) for row in good}
+        for row in sheet.rows:
+            if id(row) not in checked:  # still report what else is wrong with it
+                self.choice(sheet, row, "kind", PersonKind, PersonKind.STAFF)
+        rows = self.unique(sheet, good, "code")
         existing = {p.code: p for p in Person.objects.filter(school=self.school).exclude(code="")}
         User = get_user_model()
         for row in rows:
@@ -431,7 +436,13 @@ class _Run:
         sheet = self.sheets.get("cells")
         if sheet is None:
             return
-        rows = self.unique(sheet, self.check_fields(sheet), "code")
+        good = self.check_fields(sheet)
+        checked = {id(row) for row in good}
+        for row in sheet.rows:
+            if id(row) not in checked:  # still report what else is wrong with it
+                self.choice(sheet, row, "scope", Scope, Scope.INSIDE)
+                self.choice(sheet, row, "carve", Carve, Carve.SPACE)
+        rows = self.unique(sheet, good, "code")
         by_code = {c.code: c for c in GridCell.objects.filter(school=self.school)}
         in_file = {row.values["code"]: row for row in rows}
         levels = {}
