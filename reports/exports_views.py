@@ -76,7 +76,9 @@ def export_accountability(request):
 def export_ledger(request):
     viewer_school_or_404(request.user)
     cell_id = request.POST.get("cell")
-    if cell_id and not access.visible_cells(request.user).filter(pk=cell_id).exists():
+    if cell_id and not (
+        cell_id.isdigit() and access.visible_cells(request.user).filter(pk=cell_id).exists()
+    ):
         raise Http404  # another school's cell, or one out of reach: as if it did not exist
     form = _ledger_form(request, request.POST)
     if not form.is_valid():

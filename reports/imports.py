@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
 
 from grids import services
 from grids.models import (
@@ -34,7 +36,7 @@ from grids.models import (
     Scope,
 )
 
-from .xlsx import Column, new_workbook
+from .xlsx import BORDER, HEAD_FILL, HEAD_FONT, Column, new_workbook
 
 MAX_ROWS = 5000  # per sheet
 NO_SHEETS = gettext_lazy(
@@ -76,8 +78,6 @@ class Field:
     width: float = 14
 
     def names(self) -> set[str]:
-        from django.utils import translation
-
         with translation.override("en"):
             english = str(self.label)
         return {_norm(english), _norm(str(self.label))}
@@ -90,8 +90,6 @@ class SheetSpec:
     fields: tuple[Field, ...]
 
     def names(self) -> set[str]:
-        from django.utils import translation
-
         with translation.override("en"):
             english = str(self.title)
         return {_norm(english), _norm(str(self.title))}
@@ -208,17 +206,11 @@ class _Rollback(Exception):
 
 def template_write(kind: str, target) -> None:
     """The empty workbook to fill in: one sheet per part, a bold header row."""
-    from openpyxl.cell import WriteOnlyCell
-
-    from .xlsx import BORDER, HEAD_FILL, HEAD_FONT
-
     workbook = new_workbook()
     for spec in TEMPLATES[kind]:
         sheet = workbook.create_sheet(title=str(spec.title))
         columns = [Column(str(f.label), f.width) for f in spec.fields]
         for index, column in enumerate(columns, start=1):
-            from openpyxl.utils import get_column_letter
-
             sheet.column_dimensions[get_column_letter(index)].width = column.width
         sheet.freeze_panes = "A2"
         header = []
@@ -329,8 +321,6 @@ class _Run:
         value = row.values.get(key, "")
         if not value:
             return default
-        from django.utils import translation
-
         for code, label in choices.choices:
             with translation.override("en"):
                 english = str(label)

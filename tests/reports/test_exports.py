@@ -378,3 +378,8 @@ def test_the_exports_page_offers_only_visible_cells(grid, client_for):
 def test_the_exports_page_links_the_import_for_admins(grid, client_for, persona, shown):
     page = client_for(grid.users[persona]).get(reverse("reports:exports")).content.decode()
     assert ('data-testid="import-link"' in page) is shown
+
+
+def test_a_malformed_subtree_is_404(grid, client_for):
+    response = post(client_for(grid.users["principal"]), "ledger", {"cell": "abc"})
+    assert response.status_code == 404
