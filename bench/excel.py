@@ -36,7 +36,7 @@ from django.utils import timezone, translation  # noqa: E402
 from bench.generate import generate  # noqa: E402
 from grids.models import School  # noqa: E402
 from hazards.models import Hazard  # noqa: E402
-from reports import exports, imports  # noqa: E402
+from reports import exports, imports, imports_sheets  # noqa: E402
 from reports.models import ExportKind  # noqa: E402
 from reports.xlsx import open_workbook  # noqa: E402
 
@@ -85,8 +85,8 @@ class _Undo(Exception):
 
 def people_workbook(count: int) -> bytes:
     workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(str(imports.PEOPLE.title))
-    sheet.append([str(f.label) for f in imports.PEOPLE.fields])
+    sheet = workbook.create_sheet(str(imports_sheets.PEOPLE.title))
+    sheet.append([str(f.label) for f in imports_sheets.PEOPLE.fields])
     for n in range(count):
         sheet.append(
             [f"B{n:05d}", f"Bench person {n}", f"139{n:08d}", "Teacher", "Grade", "", f"b{n:05d}"]
@@ -105,7 +105,7 @@ def bench_import(school, admin, count):
         stream.size = len(content)
         start = time.perf_counter()
         workbook = open_workbook(stream)
-        sheets, problems = imports.workbook_sheets(workbook)
+        sheets, problems = imports_sheets.workbook_sheets(workbook)
         assert not problems, problems
         with CaptureQueriesContext(connection) as queries:
             result = imports.import_run(school=school, sheets=sheets, actor=admin, dry_run=dry_run)
