@@ -168,7 +168,12 @@ class _Run:
             if id(row) not in checked:  # still report what else is wrong with it
                 self.choice(sheet, row, "kind", PersonKind, PersonKind.STAFF)
         rows = self.unique(sheet, good, "code")
-        existing = {p.code: p for p in Person.objects.filter(school=self.school).exclude(code="")}
+        existing = {
+            p.code: p
+            for p in Person.objects.filter(school=self.school)
+            .exclude(code="")
+            .select_related("user")
+        }
         User = get_user_model()
         for row in rows:
             values = row.values
@@ -207,6 +212,9 @@ class _Run:
                 else:
                     new_user = User(username=username)
                     new_user.set_unusable_password()  # the admin sets a password to let them in
+            if not (created or changed or new_user):
+                self.result.unchanged["people"] += 1
+                continue
             try:
                 with transaction.atomic():
                     if new_user is not None:
@@ -215,7 +223,7 @@ class _Run:
                         person.user = new_user
                         changed.append("user")
                     if created or changed:
-                        person.full_clean()
+                        person.full_clean(exclude=["school", "user"])  # both set here
                         person.save() if created else person.save(update_fields=changed)
             except ValidationError as error:
                 self.service_problem(
