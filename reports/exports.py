@@ -33,7 +33,6 @@ from .models import Export, ExportKind, ExportStatus
 from .xlsx import Column, SheetWriter, new_workbook
 
 CHUNK = 1000  # hazards per round trip for their events; bounds the ledger's memory
-NO_SCHOOL = gettext_lazy("You are not on a school's grid.")
 BAD_RANGE = gettext_lazy("The start date must not be after the end date.")
 
 
