@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from duties.selectors import duty_lists
 from grids import access
 from grids.coverage import current_assignments_by_cell
-from grids.models import GridCell, Scope
+from grids.models import GridCell, Person, Scope
 from grids.templatetags.grid_tags import mask_phone
 from hazards.models import Action, Hazard, HazardEvent, HazardPhoto, PhotoKind, Status
 from hazards.permissions import visible_hazards
@@ -32,8 +32,7 @@ from hazards.permissions import visible_hazards
 from .models import Export, ExportKind, ExportStatus
 from .xlsx import Column, SheetWriter, new_workbook
 
-CHUNK = 2000  # hazards per database round trip in the ledger
-NO_SCHOOL = gettext_lazy("You are not on a school's grid.")
+CHUNK = 1000  # hazards per round trip for their events; bounds the ledger's memory
 BAD_RANGE = gettext_lazy("The start date must not be after the end date.")
 
 
@@ -91,19 +90,30 @@ def _date_label(day):
     return day.strftime("%Y%m%d") if day else ""
 
 
-def _who(user) -> str:
-    """A person's name where the login has one, else the login name."""
-    if user is None:
-        return ""
-    person = getattr(user, "grid_person", None) if _has_person(user) else None
-    return person.name if person else user.get_username()
+class Names:
+    """Who a user id is, for the ledger: their person's name, else their login name.
 
+    The people of the exporter's school come in one query; anyone else (a login without a
+    person, from the admin) is looked up once and remembered. Holding names rather than
+    related objects keeps the ledger's rows free of reference cycles, so they are freed as
+    soon as they are written.
+    """
 
-def _has_person(user) -> bool:
-    try:
-        return user.grid_person is not None
-    except get_user_model().grid_person.RelatedObjectDoesNotExist:
-        return False
+    def __init__(self, user):
+        person = access.person_of(user)
+        self.names = dict(
+            Person.objects.filter(school_id=person.school_id if person else None)
+            .exclude(user=None)
+            .values_list("user_id", "name")
+        )
+
+    def __call__(self, user_id) -> str:
+        if user_id is None:
+            return ""
+        if user_id not in self.names:
+            login = get_user_model().objects.filter(pk=user_id).first()
+            self.names[user_id] = login.get_username() if login else ""
+        return self.names[user_id]
 
 
 def _local(moment) -> str:
@@ -286,10 +296,10 @@ def ledger_rows(spec: Spec, now=None):
     one per CHUNK hazards for their events with each actor's person.
     """
     now = now or timezone.now()
-    events = HazardEvent.objects.select_related("actor__grid_person").order_by("at", "id")
+    events = HazardEvent.objects.only("hazard_id", "action", "actor_id", "at").order_by("at", "id")
     hazards = (
         ledger_hazards(spec)
-        .select_related("cell", "category", "reporter__grid_person", "assignee", "rectified_by")
+        .select_related("cell", "category", "assignee")
         .annotate(
             photos_before=_photo_count(PhotoKind.BEFORE),
             photos_after=_photo_count(PhotoKind.AFTER),
@@ -299,6 +309,7 @@ def ledger_rows(spec: Spec, now=None):
     )
     for hazard in hazards.iterator(chunk_size=CHUNK):
         yield ledger_figures(hazard, hazard.steps, now)
+        hazard.steps = []  # events point back at their hazard: free the cycle by refcount
 
 
 def ledger_figures(hazard: Hazard, steps: list[HazardEvent], now) -> dict:
@@ -344,6 +355,7 @@ def ledger_write(spec: Spec, workbook) -> int:
     anonymous = _("Anonymous")
     status_label = dict(Status.choices)
     severity_label = dict(Hazard._meta.get_field("severity").choices)
+    who = Names(spec.user)
     for number, row in enumerate(ledger_rows(spec), start=1):
         hazard = row["hazard"]
         decided, submitted, closed = row["decided"], row["submitted"], row["closed"]
@@ -352,7 +364,7 @@ def ledger_write(spec: Spec, workbook) -> int:
                 number,
                 hazard.number,
                 _local(hazard.reported_at),
-                anonymous if hazard.is_anonymous else _who(hazard.reporter),
+                anonymous if hazard.is_anonymous else who(hazard.reporter_id),
                 f"{hazard.cell.code} {hazard.cell.name}",
                 hazard.spot,
                 hazard.category.name,
@@ -360,15 +372,15 @@ def ledger_write(spec: Spec, workbook) -> int:
                 hazard.description,
                 str(status_label.get(hazard.status, hazard.status)),
                 _local(decided.at) if decided else "",
-                _who(decided.actor) if decided else "",
+                who(decided.actor_id) if decided else "",
                 hazard.assignee.name if hazard.assignee else "",
                 _local(hazard.rectify_due_at),
                 hazard.interim_measures,
                 _local(submitted.at) if submitted else "",
-                _who(submitted.actor) if submitted else "",
+                who(submitted.actor_id) if submitted else "",
                 row["rejects"],
                 _local(closed.at) if closed else "",
-                _who(closed.actor) if closed else "",
+                who(closed.actor_id) if closed else "",
                 row["hours_to_accept"],
                 row["hours_to_close"],
                 yes if row["overdue"] else no,

@@ -35,8 +35,9 @@ def _context(request, ledger_form=None):
 
 @login_required
 def export_page(request):
-    viewer_school_or_404(request.user)
-    return render(request, "reports/exports.html", _context(request))
+    school = viewer_school_or_404(request.user)
+    context = _context(request) | {"can_import": access.is_school_admin(request.user, school)}
+    return render(request, "reports/exports.html", context)
 
 
 @login_required
@@ -75,7 +76,9 @@ def export_accountability(request):
 def export_ledger(request):
     viewer_school_or_404(request.user)
     cell_id = request.POST.get("cell")
-    if cell_id and not access.visible_cells(request.user).filter(pk=cell_id).exists():
+    if cell_id and not (
+        cell_id.isdigit() and access.visible_cells(request.user).filter(pk=cell_id).exists()
+    ):
         raise Http404  # another school's cell, or one out of reach: as if it did not exist
     form = _ledger_form(request, request.POST)
     if not form.is_valid():

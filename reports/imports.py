@@ -1,7 +1,7 @@
 """Excel import of people and of the grid: check every row, preview, then all or nothing.
 
-A workbook may hold any of three sheets (their names and headers in Chinese or English, as
-the downloadable templates write them): people, grid cells, and assignments. Rows are
+A workbook may hold any of three sheets (`reports.imports_sheets`): people, grid cells, and
+assignments. Rows are
 matched by code (a person's staff number, a cell's code), so importing the same file twice
 changes nothing the second time.
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from grids import services
@@ -34,15 +34,9 @@ from grids.models import (
     Scope,
 )
 
-from .xlsx import Column, new_workbook
+from .imports_sheets import SHEETS, Problem, Row, Sheet, norm
 
-MAX_ROWS = 5000  # per sheet
-NO_SHEETS = gettext_lazy(
-    "The workbook has none of the sheets People, Grid cells or Assignments. "
-    "Start from a template on this page."
-)
 REQUIRED = gettext_lazy("This column is required.")
-MISSING_COLUMN = gettext_lazy("The column is missing from the header row.")
 TOO_LONG = gettext_lazy("At most %(limit)d characters.")
 NOT_A_CHOICE = gettext_lazy("Use one of: %(choices)s.")
 NOT_A_LEVEL = gettext_lazy("The level must be a whole number from 1 to 4.")
@@ -62,116 +56,6 @@ LOGIN_TAKEN = gettext_lazy("The login name %(username)s is already someone else'
 LOGIN_DIFFERENT = gettext_lazy(
     "The person already logs in as %(username)s; change login names in the administration."
 )
-TOO_MANY_ROWS = gettext_lazy("The sheet has more than %(limit)d rows; split the file.")
-ROW_PROBLEM = gettext_lazy("Sheet %(sheet)s, row %(row)d, column %(column)s: %(message)s")
-SHEET_PROBLEM = gettext_lazy("Sheet %(sheet)s, row %(row)d: %(message)s")
-
-
-@dataclass(frozen=True)
-class Field:
-    key: str
-    label: object  # lazy: shown in the user's language, recognised in both
-    required: bool = False
-    max_length: int | None = None
-    width: float = 14
-
-    def names(self) -> set[str]:
-        from django.utils import translation
-
-        with translation.override("en"):
-            english = str(self.label)
-        return {_norm(english), _norm(str(self.label))}
-
-
-@dataclass(frozen=True)
-class SheetSpec:
-    key: str
-    title: object
-    fields: tuple[Field, ...]
-
-    def names(self) -> set[str]:
-        from django.utils import translation
-
-        with translation.override("en"):
-            english = str(self.title)
-        return {_norm(english), _norm(str(self.title))}
-
-
-def _norm(text) -> str:
-    return str(text or "").strip().rstrip("*").strip().lower()
-
-
-PEOPLE = SheetSpec(
-    "people",
-    gettext_lazy("People"),
-    (
-        Field("code", gettext_lazy("Staff number"), True, 40),
-        Field("name", gettext_lazy("Name"), True, 50),
-        Field("phone", gettext_lazy("Phone"), False, 20, 16),
-        Field("title", gettext_lazy("Post"), False, 50),
-        Field("department", gettext_lazy("Department"), False, 50),
-        Field("kind", gettext_lazy("Kind"), False, None, 16),
-        Field("username", gettext_lazy("Login name"), False, 150, 16),
-    ),
-)
-CELLS = SheetSpec(
-    "cells",
-    gettext_lazy("Grid cells"),
-    (
-        Field("code", gettext_lazy("Cell code"), True, 40),
-        Field("name", gettext_lazy("Cell name"), True, 100, 18),
-        Field("parent", gettext_lazy("Parent cell code"), False, 40, 16),
-        Field("level", gettext_lazy("Level"), True, None, 8),
-        Field("scope", gettext_lazy("Inside or outside"), False, None, 12),
-        Field("carve", gettext_lazy("Carved by"), False, None, 12),
-        Field("description", gettext_lazy("Short description"), False, 200, 24),
-        Field("spot", gettext_lazy("Spot"), False, 200, 18),
-        Field("duties", gettext_lazy("Extra duties"), False, None, 30),
-    ),
-)
-ASSIGNMENTS = SheetSpec(
-    "assignments",
-    gettext_lazy("Assignments"),
-    (
-        Field("cell", gettext_lazy("Cell code"), True, 40),
-        Field("person", gettext_lazy("Staff number"), True, 40),
-        Field("role", gettext_lazy("Role"), True, 50, 16),
-        Field("valid_from", gettext_lazy("From"), False, None, 12),
-    ),
-)
-SHEETS = (PEOPLE, CELLS, ASSIGNMENTS)
-TEMPLATES = {"people": (PEOPLE,), "grid": (CELLS, ASSIGNMENTS)}
-
-
-@dataclass(frozen=True)
-class Problem:
-    sheet: str
-    row: int
-    column: str
-    message: str
-
-    def __str__(self):
-        if not self.sheet:
-            return self.message  # about the file as a whole
-        if self.column:
-            return str(ROW_PROBLEM % vars(self))
-        return str(SHEET_PROBLEM % {"sheet": self.sheet, "row": self.row, "message": self.message})
-
-
-@dataclass
-class Row:
-    number: int  # the row's number in Excel
-    values: dict
-
-
-@dataclass
-class Sheet:
-    spec: SheetSpec
-    title: str
-    rows: list[Row] = field(default_factory=list)
-
-    def label(self, key: str) -> str:
-        return next(str(f.label) for f in self.spec.fields if f.key == key)
 
 
 @dataclass
@@ -201,84 +85,6 @@ class Result:
 
 class _Rollback(Exception):
     pass
-
-
-# Templates -----------------------------------------------------------------------------
-
-
-def template_write(kind: str, target) -> None:
-    """The empty workbook to fill in: one sheet per part, a bold header row."""
-    from openpyxl.cell import WriteOnlyCell
-
-    from .xlsx import BORDER, HEAD_FILL, HEAD_FONT
-
-    workbook = new_workbook()
-    for spec in TEMPLATES[kind]:
-        sheet = workbook.create_sheet(title=str(spec.title))
-        columns = [Column(str(f.label), f.width) for f in spec.fields]
-        for index, column in enumerate(columns, start=1):
-            from openpyxl.utils import get_column_letter
-
-            sheet.column_dimensions[get_column_letter(index)].width = column.width
-        sheet.freeze_panes = "A2"
-        header = []
-        for f in spec.fields:
-            cell = WriteOnlyCell(sheet, value=f"{f.label}*" if f.required else str(f.label))
-            cell.font, cell.fill, cell.border = HEAD_FONT, HEAD_FILL, BORDER
-            header.append(cell)
-        sheet.append(header)
-    workbook.save(target)
-
-
-# Reading -------------------------------------------------------------------------------
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def workbook_sheets(workbook) -> tuple[list[Sheet], list[Problem]]:
-    """The recognised sheets with their rows as text, and problems with headers or size."""
-    sheets, problems = [], []
-    for worksheet in workbook.worksheets:
-        spec = next((s for s in SHEETS if _norm(worksheet.title) in s.names()), None)
-        if spec is None:
-            continue
-        sheet = Sheet(spec=spec, title=worksheet.title)
-        rows = worksheet.iter_rows(values_only=True)
-        header = next(rows, None) or ()
-        positions = {}
-        for index, value in enumerate(header):
-            for f in spec.fields:
-                if _norm(value) in f.names():
-                    positions[f.key] = index
-        for f in spec.fields:
-            if f.required and f.key not in positions:
-                problems.append(Problem(sheet.title, 1, str(f.label), str(MISSING_COLUMN)))
-        for number, values in enumerate(rows, start=2):
-            if number - 1 > MAX_ROWS:
-                problems.append(
-                    Problem(sheet.title, number, "", str(TOO_MANY_ROWS % {"limit": MAX_ROWS}))
-                )
-                break
-            texts = {
-                key: _text(values[index]) if index < len(values) else ""
-                for key, index in positions.items()
-            }
-            if any(texts.values()):
-                sheet.rows.append(Row(number, texts))
-        sheets.append(sheet)
-    if not sheets:
-        problems.append(Problem("", 1, "", str(NO_SHEETS)))
-    return sheets, problems
 
 
 # Checking and applying -----------------------------------------------------------------
@@ -329,12 +135,10 @@ class _Run:
         value = row.values.get(key, "")
         if not value:
             return default
-        from django.utils import translation
-
         for code, label in choices.choices:
             with translation.override("en"):
                 english = str(label)
-            if _norm(value) in {_norm(code), _norm(english), _norm(str(label))}:
+            if norm(value) in {norm(code), norm(english), norm(str(label))}:
                 return code
         self.problem(
             sheet, row, key, NOT_A_CHOICE % {"choices": ", ".join(str(c.label) for c in choices)}
@@ -358,8 +162,18 @@ class _Run:
         sheet = self.sheets.get("people")
         if sheet is None:
             return
-        rows = self.unique(sheet, self.check_fields(sheet), "code")
-        existing = {p.code: p for p in Person.objects.filter(school=self.school).exclude(code="")}
+        good = self.check_fields(sheet)
+        checked = {id(row) for row in good}
+        for row in sheet.rows:
+            if id(row) not in checked:  # still report what else is wrong with it
+                self.choice(sheet, row, "kind", PersonKind, PersonKind.STAFF)
+        rows = self.unique(sheet, good, "code")
+        existing = {
+            p.code: p
+            for p in Person.objects.filter(school=self.school)
+            .exclude(code="")
+            .select_related("user")
+        }
         User = get_user_model()
         for row in rows:
             values = row.values
@@ -398,6 +212,9 @@ class _Run:
                 else:
                     new_user = User(username=username)
                     new_user.set_unusable_password()  # the admin sets a password to let them in
+            if not (created or changed or new_user):
+                self.result.unchanged["people"] += 1
+                continue
             try:
                 with transaction.atomic():
                     if new_user is not None:
@@ -406,7 +223,7 @@ class _Run:
                         person.user = new_user
                         changed.append("user")
                     if created or changed:
-                        person.full_clean()
+                        person.full_clean(exclude=["school", "user"])  # both set here
                         person.save() if created else person.save(update_fields=changed)
             except ValidationError as error:
                 self.service_problem(
@@ -431,7 +248,13 @@ class _Run:
         sheet = self.sheets.get("cells")
         if sheet is None:
             return
-        rows = self.unique(sheet, self.check_fields(sheet), "code")
+        good = self.check_fields(sheet)
+        checked = {id(row) for row in good}
+        for row in sheet.rows:
+            if id(row) not in checked:  # still report what else is wrong with it
+                self.choice(sheet, row, "scope", Scope, Scope.INSIDE)
+                self.choice(sheet, row, "carve", Carve, Carve.SPACE)
+        rows = self.unique(sheet, good, "code")
         by_code = {c.code: c for c in GridCell.objects.filter(school=self.school)}
         in_file = {row.values["code"]: row for row in rows}
         levels = {}
@@ -540,15 +363,15 @@ class _Run:
         people = {p.code: p for p in Person.objects.filter(school=self.school).exclude(code="")}
         roles = {}
         for role in Role.objects.filter(school=self.school):
-            roles[_norm(role.code)] = role
-            roles[_norm(role.name)] = role
+            roles[norm(role.code)] = role
+            roles[norm(role.name)] = role
         seen = {}
         ready = []
         for row in rows:
             values = row.values
             cell = cells.get(values["cell"])
             person = people.get(values["person"])
-            role = roles.get(_norm(values["role"]))
+            role = roles.get(norm(values["role"]))
             # A code from this file's other sheets whose row had a problem: already reported.
             if cell is None and values["cell"] not in self._codes("cells", "code"):
                 self.problem(sheet, row, "cell", UNKNOWN_CELL % {"code": values["cell"]})

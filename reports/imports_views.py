@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from grids import access
 from grids.permissions import viewer_school_or_404
 
-from . import imports
+from . import imports, imports_sheets
 from .imports_forms import ImportForm
 from .xlsx import UNREADABLE, WorkbookRefused, open_workbook
 
@@ -41,11 +41,11 @@ def _check(school, user, upload, dry_run):
     try:
         workbook = open_workbook(upload)
     except WorkbookRefused as refused:
-        return imports.Result(problems=[imports.Problem("", 0, "", str(refused))])
+        return imports.Result(problems=[imports_sheets.Problem("", 0, "", str(refused))])
     try:
-        sheets, problems = imports.workbook_sheets(workbook)
+        sheets, problems = imports_sheets.workbook_sheets(workbook)
     except Exception:  # a sheet that parses as XML but not as a table
-        return imports.Result(problems=[imports.Problem("", 0, "", str(UNREADABLE))])
+        return imports.Result(problems=[imports_sheets.Problem("", 0, "", str(UNREADABLE))])
     finally:
         workbook.close()
     if problems:
@@ -108,10 +108,10 @@ def _forget(request):
 @login_required
 def import_template(request, kind):
     _admin_school_or_404(request.user)
-    if kind not in imports.TEMPLATES:
+    if kind not in imports_sheets.TEMPLATES:
         raise Http404
     target = tempfile.TemporaryFile(suffix=".xlsx")
-    imports.template_write(kind, target)
+    imports_sheets.template_write(kind, target)
     target.seek(0)
     label = _("People import template") if kind == "people" else _("Grid import template")
     return FileResponse(target, as_attachment=True, filename=f"{label}.xlsx", content_type=XLSX)

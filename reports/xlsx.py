@@ -6,6 +6,7 @@ checks below, in read-only mode, with openpyxl parsing through defusedxml.
 """
 
 import zipfile
+from copy import copy
 from dataclasses import dataclass
 
 import openpyxl
@@ -98,6 +99,7 @@ class SheetWriter:
         sheet.append(upper)
         sheet.append(lower)
         self.rows = 0
+        self._body_style = None
 
     def _cell(self, value, font=None, alignment=WRAP, border=True):
         cell = WriteOnlyCell(self.sheet, value=value)
@@ -108,13 +110,22 @@ class SheetWriter:
             cell.border = BORDER
         return cell
 
+    def _body_cell(self, value):
+        """A body cell: the style is registered once and its index array copied, because
+        assigning style objects hashes them for every cell (most of the writing time)."""
+        if self._body_style is None:
+            self._body_style = self._cell(None)._style
+        cell = WriteOnlyCell(self.sheet, value=value)
+        cell._style = copy(self._body_style)
+        return cell
+
     def _head(self, value):
         cell = self._cell(value, HEAD_FONT, CENTER)
         cell.fill = HEAD_FILL
         return cell
 
     def append(self, values) -> None:
-        self.sheet.append([self._cell(value) for value in values])
+        self.sheet.append([self._body_cell(value) for value in values])
         self.rows += 1
 
 

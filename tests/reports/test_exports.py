@@ -372,3 +372,32 @@ def test_the_navbar_links_the_exports_to_those_who_cover_a_cell(grid, client_for
 def test_the_exports_page_offers_only_visible_cells(grid, client_for):
     page = client_for(grid.users["manager"]).get(reverse("reports:exports")).content.decode()
     assert "teaching" in page and "logistics" not in page and "south" not in page
+
+
+@pytest.mark.parametrize("persona, shown", [("admin", True), ("principal", False)])
+def test_the_exports_page_links_the_import_for_admins(grid, client_for, persona, shown):
+    page = client_for(grid.users[persona]).get(reverse("reports:exports")).content.decode()
+    assert ('data-testid="import-link"' in page) is shown
+
+
+def test_a_malformed_subtree_is_404(grid, client_for):
+    response = post(client_for(grid.users["principal"]), "ledger", {"cell": "abc"})
+    assert response.status_code == 404
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_background_export_is_built_by_a_real_worker(live_worker):
+    from reports import exports
+
+    from ..conftest import build_grid, wait_for
+
+    grid = build_grid()
+    spec = exports.Spec(kind="accountability", user=grid.users["admin"])
+    with live_worker():
+        export = exports.export_request(spec)
+        assert wait_for(lambda: Export.objects.get(pk=export.pk).status == ExportStatus.DONE)
+    export.refresh_from_db()
+    assert export.rows == 13
+    with export.file.open("rb") as stored:
+        assert rows_of(openpyxl.load_workbook(stored).active)[0][3] == "root"

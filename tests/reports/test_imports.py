@@ -412,3 +412,11 @@ def test_an_xml_bomb_is_refused(grid, admin, member):
             list(sheet.iter_rows(values_only=True))
     inner = caught.value.__cause__
     assert isinstance(inner.__cause__ or inner.__context__, EntitiesForbidden)
+
+
+def test_a_row_with_several_problems_reports_them_all(grid, admin):
+    content = xlsx({"人员": [PEOPLE_HEADER, ["X1", "", "", "", "", "外星人", ""]]})
+    assert problems_of(upload(admin, content)) == [
+        "工作表“人员”第 2 行“姓名”列：此列为必填项。",
+        "工作表“人员”第 2 行“类别”列：请填写以下之一：学校教职工, 校外网格成员。",
+    ]
