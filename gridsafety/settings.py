@@ -269,8 +269,5 @@ LOGGING = {
 # Excel exports and imports (reports app).
 # Exports with more rows than this are built by Celery and offered as a download when ready.
 REPORTS_EXPORT_ASYNC_ROWS = env.int("REPORTS_EXPORT_ASYNC_ROWS", default=5000)
-# Uploads for import: the file as sent, and what its zip members may unpack to.
+# Uploads for the people and grid import, as sent (gridsafety.xlsx checks the rest).
 REPORTS_IMPORT_MAX_BYTES = env.int("REPORTS_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
-REPORTS_IMPORT_MAX_UNPACKED_BYTES = env.int(
-    "REPORTS_IMPORT_MAX_UNPACKED_BYTES", default=50 * 1024 * 1024
-)

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .xlsx import NOT_XLSX
+from gridsafety.xlsx import NOT_XLSX
 
 
 class ImportForm(forms.Form):

@@ -7,6 +7,7 @@ the session; the confirmation imports that same file (checked again) and deletes
 import tempfile
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.base import File
@@ -18,10 +19,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from grids import access
 from grids.permissions import viewer_school_or_404
+from gridsafety.xlsx import UNREADABLE, XlsxRejected, open_workbook
 
 from . import imports, imports_sheets
 from .imports_forms import ImportForm
-from .xlsx import UNREADABLE, WorkbookRefused, open_workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_KEY = "reports_import"
@@ -39,9 +40,9 @@ def _admin_school_or_404(user):
 def _check(school, user, upload, dry_run):
     """Open the upload safely and run the import; a refused file is one problem."""
     try:
-        workbook = open_workbook(upload)
-    except WorkbookRefused as refused:
-        return imports.Result(problems=[imports_sheets.Problem("", 0, "", str(refused))])
+        workbook = open_workbook(upload, max_bytes=settings.REPORTS_IMPORT_MAX_BYTES)
+    except XlsxRejected as refused:
+        return imports.Result(problems=[imports_sheets.Problem("", 0, "", refused.messages[0])])
     try:
         sheets, problems = imports_sheets.workbook_sheets(workbook)
     except Exception:  # a sheet that parses as XML but not as a table

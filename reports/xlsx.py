@@ -1,37 +1,18 @@
-"""Excel files in and out: a styled write-only sheet for exports, a guarded loader for imports.
+"""Excel files out: a styled write-only sheet for exports.
 
 Exports stream: rows go to a temporary file as they are written (openpyxl's write-only
-mode), so memory does not grow with the rows. Imports open a file only after it passed the
-checks below, in read-only mode, with openpyxl parsing through defusedxml.
+mode), so memory does not grow with the rows. Uploads are opened by `gridsafety.xlsx`, the
+one guarded loader that every import uses.
 """
 
-import zipfile
 from copy import copy
 from dataclasses import dataclass
 
 import openpyxl
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
-
-NOT_XLSX = _("The file is not an Excel workbook (.xlsx). Save it as .xlsx and upload it again.")
-TOO_LARGE = _("The file is larger than %(limit)s MB.")
-TOO_MANY_PARTS = _("The workbook has too many parts to be a plain table.")
-UNPACKS_TOO_LARGE = _("The workbook unpacks to more than %(limit)s MB; it is refused.")
-SUSPICIOUS_RATIO = _("The workbook is compressed suspiciously well; it is refused.")
-UNREADABLE = _("The workbook could not be read; it may be damaged or unsafe.")
-
-MAX_MEMBERS = 200
-MAX_RATIO = 100  # uncompressed / compressed, per member; plain sheets stay well below
-
-
-class WorkbookRefused(ValueError):
-    """The upload is not a workbook we are willing to open; the message says why."""
-
 
 # Writing -------------------------------------------------------------------------------
 
@@ -134,56 +115,3 @@ def new_workbook():
 
 
 # Reading -------------------------------------------------------------------------------
-
-
-def _check_defused() -> None:
-    if openpyxl.DEFUSEDXML is not True:
-        raise ImproperlyConfigured("defusedxml must be installed: openpyxl parses uploads.")
-
-
-def open_workbook(uploaded_file):
-    """Open an uploaded .xlsx read-only after checking it is a modest, well-formed zip.
-
-    Steps: refuse by size as sent; refuse what is not a zip; refuse a zip whose members are
-    too many, unpack too large in total, or compress too well (a zip bomb), reading only the
-    zip's directory; then let openpyxl (through defusedxml, which refuses entity
-    declarations: XML bombs) read it. Every refusal is a `WorkbookRefused` with a message
-    for the user.
-    """
-    _check_defused()
-    limit = settings.REPORTS_IMPORT_MAX_BYTES
-    size = getattr(uploaded_file, "size", None)
-    if size is None:
-        uploaded_file.seek(0, 2)
-        size = uploaded_file.tell()
-    if size > limit:
-        raise WorkbookRefused(TOO_LARGE % {"limit": limit // (1024 * 1024)})
-    uploaded_file.seek(0)
-    if uploaded_file.read(4) != b"PK\x03\x04":
-        raise WorkbookRefused(NOT_XLSX)
-    uploaded_file.seek(0)
-    try:
-        archive = zipfile.ZipFile(uploaded_file)
-        members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
-        raise WorkbookRefused(NOT_XLSX) from error
-    names = {member.filename for member in members}
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise WorkbookRefused(NOT_XLSX)
-    if len(members) > MAX_MEMBERS:
-        raise WorkbookRefused(TOO_MANY_PARTS)
-    unpacked_limit = settings.REPORTS_IMPORT_MAX_UNPACKED_BYTES
-    if sum(member.file_size for member in members) > unpacked_limit:
-        raise WorkbookRefused(UNPACKS_TOO_LARGE % {"limit": unpacked_limit // (1024 * 1024)})
-    for member in members:
-        if member.file_size > 1024 * 1024 and member.file_size > MAX_RATIO * max(
-            member.compress_size, 1
-        ):
-            raise WorkbookRefused(SUSPICIOUS_RATIO)
-    uploaded_file.seek(0)
-    try:
-        return openpyxl.load_workbook(
-            uploaded_file, read_only=True, data_only=True, keep_links=False
-        )
-    except Exception as error:  # openpyxl and defusedxml raise many kinds for a bad file
-        raise WorkbookRefused(UNREADABLE) from error
