@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+import audit
 from grids import access
 from grids.permissions import viewer_school_or_404
 
@@ -48,6 +49,7 @@ def export_list(request):
 
 def _deliver(request, spec):
     """A direct download below the threshold; above it, a background build and a message."""
+    audit.log(request, audit.EXPORT, spec.filename())
     if spec.count() > settings.REPORTS_EXPORT_ASYNC_ROWS:
         exports.export_request(spec)
         messages.info(

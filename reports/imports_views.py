@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+import audit
 from grids import access
 from grids.permissions import viewer_school_or_404
 from gridsafety.xlsx import UNREADABLE, XlsxRejected, open_workbook
@@ -96,6 +97,7 @@ def import_confirm(request):
     _forget(request)
     if not result.applied:
         return _render(request, ImportForm(), result, status=400)
+    audit.log(request, audit.IMPORT, _("People and grid import"))
     messages.success(request, _("The import is done."))
     return _render(request, ImportForm(), result)
 

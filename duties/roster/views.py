@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+import audit
 from grids import access
 
 from ..permissions import plannable_cells
@@ -131,6 +132,7 @@ def roster_import(request):
         )
         if preview.ok:
             del request.session[SESSION_KEY]
+            audit.log(request, audit.IMPORT, stored["file_name"])
             if change is None:
                 messages.info(
                     request, _("Nothing changed: the roster already says what the file says.")

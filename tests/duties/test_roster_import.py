@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from audit.models import SecurityEvent
 from duties.models import RosterChange, RosterDay, RosterSource
 from duties.roster import importer, selectors, services
 from grids.models import Person
@@ -64,6 +65,8 @@ def test_a_good_file_is_previewed_then_applied_in_one_change(grid, office):
     change = RosterChange.objects.get()
     assert change.source == RosterSource.IMPORT and change.file_name == "roster.xlsx"
     assert change.created_by == grid.users["office"] and change.days.count() == 12
+    event = SecurityEvent.objects.get(kind="import")
+    assert (event.user, event.detail) == (grid.users["office"], "roster.xlsx")
     assert selectors.on_duty(grid.cells["duty_week"], day(1)) == grid.people["teacher"]
     assert selectors.on_duty(grid.cells["duty_week"], day(9)) == grid.people["teacher2"]
     assert selectors.on_duty(grid.cells["holiday"], day(6)) == grid.people["guard"]

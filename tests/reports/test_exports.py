@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from audit.models import SecurityEvent
 from grids.models import GridCell
 from hazards import workflow
 from hazards.escalation import escalation_scan
@@ -155,6 +156,13 @@ def test_the_other_school_sees_nothing_of_north(grid, client_for):
     rows = rows_of(workbook_of(post(client_for(grid.users["outsider"]), "accountability")).active)
     assert [r[3] for r in rows] == ["south_root", "south_l2", "south_l3", "south_class"]
     assert not any("North" in str(value) for row in rows for value in row)
+
+
+def test_each_export_is_in_the_security_log(grid, client_for):
+    post(client_for(grid.users["manager"]), "accountability")
+    event = SecurityEvent.objects.get(kind="export")
+    assert (event.user, event.school) == (grid.users["manager"], grid.school)
+    assert event.detail.endswith(".xlsx")
 
 
 def test_exports_need_a_login_and_a_post(grid, client):

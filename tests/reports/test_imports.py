@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from audit.models import SecurityEvent
 from grids import access
 from grids.models import Assignment, GridCell, Person
 
@@ -138,9 +139,12 @@ def test_preview_changes_nothing_then_confirm_imports_all(grid, admin):
         2,
     )
 
+    assert not SecurityEvent.objects.filter(kind="import").exists()  # a preview is no import
     response = confirm(admin)
     assert response.status_code == 200
     assert response.context["result"].applied
+    event = SecurityEvent.objects.get(kind="import")
+    assert (event.user, event.school) == (grid.users["admin"], grid.school)
     wang = Person.objects.get(school=grid.school, code="T100")
     assert (wang.name, wang.phone, wang.title, wang.department) == (
         "王老师",
