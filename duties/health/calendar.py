@@ -1,31 +1,32 @@
-"""School days: Monday to Friday, less the school's non-working days (holidays)."""
+"""School days for the morning and noon check: the recurring checks' calendar (Monday to
+Friday, less the school's non-working days, inside its terms when it has any), so the two
+never disagree about whether there is school on a day."""
 
 import datetime
 
 from grids.models import School
-from hazards.models import NonWorkingDay
+
+from ..checks.periods import calendars_for
+
+
+def _calendar(school: School | int, day: datetime.date):
+    school_id = school.pk if isinstance(school, School) else school
+    return calendars_for([school_id], day)[school_id]
 
 
 def is_school_day(school: School | int, day: datetime.date) -> bool:
-    school_id = school.pk if isinstance(school, School) else school
-    if day.weekday() >= 5:
-        return False
-    return not NonWorkingDay.objects.filter(school_id=school_id, date=day).exists()
+    return _calendar(school, day).is_school_day(day)
 
 
 def school_days_before(school: School | int, day: datetime.date, count: int) -> list:
-    """The `count` school days up to and including `day`, oldest first."""
-    school_id = school.pk if isinstance(school, School) else school
-    window_start = day - datetime.timedelta(days=count * 3 + 14)
-    holidays = set(
-        NonWorkingDay.objects.filter(
-            school_id=school_id, date__gte=window_start, date__lte=day
-        ).values_list("date", flat=True)
-    )
+    """The `count` school days up to and including `day`, oldest first (fewer when the
+    calendar's year around `day` holds fewer)."""
+    school_calendar = _calendar(school, day)
     days = []
     current = day
-    while len(days) < count and current >= window_start:
-        if current.weekday() < 5 and current not in holidays:
+    earliest = day - datetime.timedelta(days=366)
+    while len(days) < count and current >= earliest:
+        if school_calendar.is_school_day(current):
             days.append(current)
         current -= datetime.timedelta(days=1)
     return days[::-1]

@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
+from duties.checks.models import Term
 from duties.health import calendar, services
 from duties.health.models import (
     Absence,
@@ -201,3 +202,21 @@ def test_a_corrected_unknown_no_longer_needs_a_follow_up(classes):
     record(grid, rows=[("Wang", "unknown", "")])
     record(grid, rows=[("Wang", "leave", "")])
     assert not unresolved_unknowns([grid.cells["class1"]], MONDAY, MONDAY).exists()
+
+
+def test_between_terms_there_is_no_check_the_same_calendar_as_the_recurring_checks(classes):
+    Term.objects.create(
+        school=classes.school,
+        name="Autumn",
+        start=MONDAY,
+        end=MONDAY + datetime.timedelta(days=90),
+    )
+    friday_before = MONDAY - datetime.timedelta(days=3)  # a weekday, but before the term
+    assert not calendar.is_school_day(classes.school, friday_before)
+    with pytest.raises(ValidationError):
+        record(classes, day=friday_before)
+    assert calendar.school_days_before(classes.school, WEDNESDAY, 5) == [
+        MONDAY,
+        TUESDAY,
+        WEDNESDAY,
+    ]
