@@ -33,16 +33,18 @@ def checks_panel(user, period) -> dict | None:
 
 
 def on_duty_panel(user, period) -> dict | None:
-    """Who is on duty today in the time-bound cells the viewer covers (three queries)."""
+    """Who is on duty today in the time-bound cells the viewer covers (up to three queries)."""
     person = access.person_of(user)
     if person is None:
         return None
     rows = on_duty_today(person.school, period.today)
-    covered = set(
-        access.covered_cells(user)
-        .filter(pk__in={row.cell_id for row in rows})
-        .values_list("pk", flat=True)
-    )
+    covered = set()
+    if rows:
+        covered = set(
+            access.covered_cells(user)
+            .filter(pk__in={row.cell_id for row in rows})
+            .values_list("pk", flat=True)
+        )
     shown = [row for row in rows if row.cell_id in covered]
     plans = plannable_cells(user).filter(school=person.school).exists()
     if not shown and not plans:

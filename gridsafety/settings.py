@@ -95,6 +95,7 @@ TEMPLATES = [
                 "grids.context_processors.grid_person",
                 "hazards.context_processors.inbox",
                 "reports.context_processors.reports_nav",
+                "duties.context_processors.duties_nav",
             ],
         },
     },
