@@ -104,6 +104,10 @@ def build_duty_day(grid) -> dict:
         roster_kind=RosterKind.DUTY_WEEK,
     )
     roster_services.roster_set(
-        cell=duty, person=grid.people["teacher"], first=TODAY, last=TODAY, actor=grid.users["office"]
+        cell=duty,
+        person=grid.people["teacher"],
+        first=TODAY,
+        last=TODAY,
+        actor=grid.users["office"],
     )
     return {"checks": checks, "runs": runs, "duty": duty}

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from duties.checks.models import CheckRun, RunStatus
+from duties.checks.models import RunStatus
 from duties.health.models import HealthCheck
 from reports import selectors
 
