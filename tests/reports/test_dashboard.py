@@ -234,4 +234,4 @@ def test_query_count_does_not_grow_with_hazards(
 
 # The board's own queries, the duties' panels with nothing to show (four; with data, see
 # tests/reports/test_panels.py) and the navigation's flags.
-QUERIES = 24
+QUERIES = 23

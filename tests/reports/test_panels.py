@@ -163,7 +163,7 @@ def test_dashboard_queries_stay_flat_with_the_panels(
 
 # The dashboard's own queries (tests/reports/test_dashboard.py) and the panels': health 6,
 # checks 5, on duty 3.
-PANEL_QUERIES = 31
+PANEL_QUERIES = 30
 
 
 def _scorecard(grid, who="principal", by="cell", sort=""):
