@@ -13,3 +13,12 @@ class DutiesConfig(AppConfig):
         from .roster.selectors import roster_gaps
 
         register_check(roster_gaps)
+
+        from reports.selectors import SCORECARD_SOURCES
+        from reports.views import DASHBOARD_PANELS
+
+        from . import dashboard
+        from .checks import scorecard
+
+        dashboard.register(DASHBOARD_PANELS)
+        scorecard.register(SCORECARD_SOURCES)

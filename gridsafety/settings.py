@@ -94,7 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "grids.context_processors.grid_person",
                 "hazards.context_processors.inbox",
-                "reports.context_processors.reports_nav",
+                "gridsafety.context_processors.navigation",
             ],
         },
     },

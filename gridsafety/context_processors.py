@@ -1,0 +1,39 @@
+"""What the navigation offers, read in one query when a page shows it."""
+
+from django.db.models import Exists
+from django.utils.functional import SimpleLazyObject
+
+from duties.health.permissions import fillable_classes, overseen_classes
+from duties.permissions import plannable_cells
+from grids import access
+from grids.models import Assignment, School
+
+
+def _flags(user) -> dict:
+    person = access.person_of(user)
+    if person is None:
+        return {"covers": access.covered_cells(user).exists()}
+    found = (
+        School.objects.filter(pk=person.school_id)
+        .annotate(
+            covers=Exists(access.covered_cells(user)),
+            assigned=Exists(Assignment.objects.current().filter(person=person)),
+            teaches=Exists(fillable_classes(user)),
+            oversees=Exists(overseen_classes(user)),
+            plans=Exists(plannable_cells(user).filter(school_id=person.school_id)),
+        )
+        .values("covers", "assigned", "teaches", "oversees", "plans")
+        .first()
+    )
+    return found or {}
+
+
+def navigation(request):
+    """Which pages the navigation offers: the dashboard to those who cover cells; today's
+    checks to those holding a post, the health check to class teachers (its summary to
+    leaders), the roster to its planners. One query, made only when a page shows the
+    navigation."""
+    user = getattr(request, "user", None)
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    return {"nav": SimpleLazyObject(lambda: _flags(user))}
