@@ -257,10 +257,11 @@ def phone_for(user, phone: str, cell: GridCell) -> str:
 
 
 def managers_by_cell(cells) -> dict[int, list[int]]:
-    """`cell_managers` for many cells in one query: {cell id: user ids}.
+    """The nearest standing managers of many cells in one query: {cell id: user ids}.
 
-    For jobs that tell the managers of thousands of cells at once (the digest of missed
-    checks): the managing rights of the cells' trees are read once and matched in memory.
+    Unlike `cell_managers`, a day on duty does not count: this is for jobs that tell the
+    managers of thousands of cells at once (the digest of missed checks). The managing rights
+    of the cells' trees are read once and matched in memory.
     """
     cells = list(cells)
     rights = defaultdict(list)
