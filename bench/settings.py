@@ -6,7 +6,7 @@ from pathlib import Path
 import environ
 
 from gridsafety.settings import *  # noqa: F403
-from gridsafety.settings import BASE_DIR, STORAGES
+from gridsafety.settings import BASE_DIR, STORAGES, database
 
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost"]
@@ -26,10 +26,18 @@ CELERY_BROKER_URL = "memory://"
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_TASK_ALWAYS_EAGER = False
 DATABASES = {
-    "default": environ.Env.db_url_config(
-        os.environ.get(
-            "BENCH_DATABASE_URL", f"sqlite:///{Path(BASE_DIR) / 'var' / 'bench.sqlite3'}"
+    "default": database(
+        environ.Env.db_url_config(
+            os.environ.get(
+                "BENCH_DATABASE_URL", f"sqlite:///{Path(BASE_DIR) / 'var' / 'bench.sqlite3'}"
+            )
         )
     )
 }
-LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+# Warnings and errors (a 500's traceback) to stderr: gunicorn's log under bench/load.py.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

@@ -100,17 +100,31 @@ TEMPLATES = [
     },
 ]
 
+
+
+def database(config: dict) -> dict:
+    """A database URL's settings with what every install of ours needs (bench/ uses it too)."""
+    config["ATOMIC_REQUESTS"] = False
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # gunicorn's workers and Celery write at the same moment. A transaction that reads,
+        # then writes, cannot wait for the write lock another one holds: SQLite answers
+        # "database is locked" at once (seen under bench/load.py). So every transaction
+        # takes the write lock when it begins, waiting up to 20 s for it, and WAL lets
+        # the other requests read meanwhile.
+        config.setdefault("OPTIONS", {}).update(
+            timeout=20, transaction_mode="IMMEDIATE", init_command="PRAGMA journal_mode=WAL"
+        )
+    else:
+        config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'gridsafety.sqlite3'}"),
+    "default": database(
+        env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'gridsafety.sqlite3'}")
+    ),
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for the writer instead of failing at once when the worker and the web
-    # server write at the same moment.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
