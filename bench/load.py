@@ -143,14 +143,13 @@ def free_port() -> int:
 
 def start_gunicorn(port: int, workers: int, log: Path, access: Path) -> subprocess.Popen:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"]}
+    command = [sys.executable, "-m", "gunicorn", "gridsafety.wsgi:application"]
+    command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--timeout", "120"]
+    # Warnings and errors to the log; every answer to the access log, as production does.
+    command += ["--log-level", "warning", "--access-logfile", str(access)]
+    command += ["--access-logformat", "%(m)s %(U)s %(s)s"]
     process = subprocess.Popen(
-        [
-            sys.executable, "-m", "gunicorn", "gridsafety.wsgi:application",
-            "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--timeout", "120", "--log-level", "warning",
-            # The server's own count of answers, as production logs them (compose does).
-            "--access-logfile", str(access), "--access-logformat", "%(m)s %(U)s %(s)s",
-        ],  # fmt: skip
+        command,
         env=env,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
@@ -182,10 +181,8 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def run_wrk(args, port, path, env, out: Path) -> dict:
-    command = [
-        args.wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s",
-        "--timeout", "60s", "-s", str(LUA), f"http://127.0.0.1:{port}{path}",
-    ]  # fmt: skip
+    command = [args.wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s"]
+    command += ["--timeout", "60s", "-s", str(LUA), f"http://127.0.0.1:{port}{path}"]
     env = {**os.environ, "LOAD_HOST": f"{HOST}:{port}", "LOAD_OUT": str(out), **env}
     subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
     return json.loads(out.read_text())

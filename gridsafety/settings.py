@@ -101,7 +101,6 @@ TEMPLATES = [
 ]
 
 
-
 def database(config: dict) -> dict:
     """A database URL's settings with what every install of ours needs (bench/ uses it too)."""
     config["ATOMIC_REQUESTS"] = False
