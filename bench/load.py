@@ -269,6 +269,11 @@ def main() -> int:
         before = Hazard.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         connection.close()
         for n, (label, method, path, extra) in enumerate(endpoints):
+            if method == "GET":  # warm every worker up; the page must be the real one
+                for _ in range(2 * args.workers):
+                    status, _, html = browser.request("GET", path)
+                    if status != 200 or "</html>" not in html:
+                        raise SystemExit(f"{label}: {status} before the load")
             env = {"LOAD_METHOD": method, "LOAD_COOKIE": cookie, **extra}
             result = run_wrk(args, port, path, env, work / f"wrk-{n}.json")
             expected = "302" if method == "POST" else "200"
