@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
 from hazards import workflow
-from hazards.models import HazardEvent
+from hazards.models import Hazard, HazardEvent
 
 from ..conftest import build_grid, require
 from .helpers import report
@@ -59,3 +59,33 @@ def test_accept_and_decline_at_once_leave_one_event():
     assert HazardEvent.objects.filter(hazard=hazard).exclude(action="report").count() == 1
     hazard.refresh_from_db()
     assert hazard.version == version + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reports_from_two_workers_at_once_all_go_in_numbered_in_turn():
+    # Two gunicorn workers reporting at the same moment. On SQLite a reading transaction
+    # could not then write while the other held the lock ("database is locked" at once,
+    # bench/load.py): transactions now take the write lock when they begin.
+    grid = build_grid()
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def run(reporter):
+        try:
+            barrier.wait()
+            for _ in range(10):
+                report(grid, reporter=reporter, cell="class1", now=None)
+        except Exception as error:  # noqa: BLE001 - every failure is the finding
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(who,)) for who in ("teacher", "guard")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    numbers = sorted(Hazard.objects.values_list("number", flat=True))
+    assert [n.rsplit("-", 1)[1] for n in numbers] == [f"{n:04d}" for n in range(1, 21)]
