@@ -75,7 +75,7 @@ def test_reports_from_two_workers_at_once_all_go_in_numbered_in_turn():
             barrier.wait()
             for _ in range(10):
                 report(grid, reporter=reporter, cell="class1", now=None)
-        except Exception as error:  # noqa: BLE001 - every failure is the finding
+        except Exception as error:  # every failure is the finding
             errors.append(error)
         finally:
             connections.close_all()

@@ -53,13 +53,9 @@ def test_numbers_count_the_schools_local_day(grid):
     # of the same UTC day), each starting at 0001; the next one that evening follows on.
     late = T0.replace(hour=23, minute=59)
     assert report(grid, now=late).number == "YH-20261102-0001"
-    assert report(grid, now=late + 2 * datetime.timedelta(minutes=1)).number == (
-        "YH-20261103-0001"
-    )
+    assert report(grid, now=late + 2 * datetime.timedelta(minutes=1)).number == ("YH-20261103-0001")
     assert report(grid, now=T0).number == "YH-20261102-0002"
-    assert report(grid, now=late + 3 * datetime.timedelta(minutes=1)).number == (
-        "YH-20261103-0002"
-    )
+    assert report(grid, now=late + 3 * datetime.timedelta(minutes=1)).number == ("YH-20261103-0002")
 
 
 def test_a_major_hazard_reaches_level_1_at_once(grid):
