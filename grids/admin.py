@@ -4,7 +4,8 @@ Superusers (platform operators) see every school. A school admin (staff flag plu
 `administer_grid` on their school's level-1 cell) sees and edits only their own school;
 being staff grants nothing by itself. Education bureaus and their staff span schools: only
 superusers see or edit them, and a school admin cannot move their school to another bureau.
-Assignments are read-only history here: people change posts through the portal's reassignment page, which enforces the grid's rules.
+Assignments are read-only history here: people change posts through the portal's
+reassignment page, which enforces the grid's rules.
 """
 
 from django.contrib import admin
