@@ -19,9 +19,9 @@ def _flags(user) -> dict:
             .objects.filter(pk=user.pk)
             .annotate(
                 covers=Exists(access.covered_cells(user)),
-                bureau=Exists(access.bureaus_for(user)),
+                bureau_staff=Exists(access.bureaus_for(user)),
             )
-            .values("covers", "bureau")
+            .values("covers", "bureau_staff")
             .first()
         )
         return found or {}
@@ -29,13 +29,13 @@ def _flags(user) -> dict:
         School.objects.filter(pk=person.school_id)
         .annotate(
             covers=Exists(access.covered_cells(user)),
-            bureau=Exists(access.bureaus_for(user)),
+            bureau_staff=Exists(access.bureaus_for(user)),
             assigned=Exists(Assignment.objects.current().filter(person=person)),
             teaches=Exists(fillable_classes(user)),
             oversees=Exists(overseen_classes(user)),
             plans=Exists(plannable_cells(user).filter(school_id=person.school_id)),
         )
-        .values("covers", "bureau", "assigned", "teaches", "oversees", "plans")
+        .values("covers", "bureau_staff", "assigned", "teaches", "oversees", "plans")
         .first()
     )
     return found or {}

@@ -53,7 +53,11 @@ COLUMNS = (
         _("Recurring checks whose period ended this week so far: the share done"),
         rate=True,
     ),
-    Column("checks_missed", _("Checks missed"), _("Recurring checks missed this week")),
+    Column(
+        "checks_missed",
+        _("Checks missed"),
+        _("Recurring checks found missed this week (their period ended undone)"),
+    ),
     Column(
         "health_rate",
         _("Morning/noon checks today"),
@@ -127,18 +131,17 @@ def _hazard_figures(school_ids: list[int], period: Period) -> list[dict[int, dic
 
 
 def _check_figures(school_ids: list[int], period: Period) -> dict[int, dict]:
-    """The recurring checks whose period ended this week, up to today: one grouped query."""
+    """The recurring checks whose period ended this week up to today (due, done), and those
+    marked missed this week: one grouped query over the two indexed ranges."""
+    ended = Q(period_end__gte=period.week_start, period_end__lte=period.today)
+    missed = Q(missed_on__gte=period.week_start, missed_on__lte=period.today)
     rows = (
-        CheckRun.objects.filter(
-            cell__school_id__in=school_ids,
-            period_end__gte=period.week_start,
-            period_end__lte=period.today,
-        )
+        CheckRun.objects.filter(ended | missed, cell__school_id__in=school_ids)
         .values("cell__school")
         .annotate(
-            checks_due=Count("pk"),
-            checks_done=Count("pk", filter=Q(status=RunStatus.DONE)),
-            checks_missed=Count("pk", filter=Q(status=RunStatus.MISSED)),
+            checks_due=Count("pk", filter=ended),
+            checks_done=Count("pk", filter=ended & Q(status=RunStatus.DONE)),
+            checks_missed=Count("pk", filter=missed & Q(status=RunStatus.MISSED)),
         )
         .order_by()
     )
