@@ -7,7 +7,8 @@
 Builds a county once (a database already holding it is reused; `--rebuild` starts over):
 one bureau over 100 schools, each a small tree (a level-1 cell, two areas, two offices and
 four classes), and in bulk with `INSERT ... SELECT generate_series`: hazards over three years
-(nearly all closed, 2% declined, a few hundred open per school, some overdue and escalated),
+(nearly all closed, 2% declined, about 300 open per school among the last weeks' reports,
+some overdue and escalated), in the order they were reported,
 a daily recurring check per cell for three years (5% missed), and the morning and noon checks
 of every class for three years (today's half done). Then times the bureau page as
 bench/run.py does (test client, DEBUG off, 3 warm-ups, median and p90 of 30, the query count
@@ -119,9 +120,11 @@ def bulk_rows(hazards: int, schools: int, user_id: int) -> None:
         cursor.execute("CREATE INDEX ON bench_cat (school_no, k)")
         cells = len(CELLS)
         cats = HazardCategory.objects.filter(school__bureau__code=BUREAU).count() // schools
-        # g: the hazard; its school g % schools; j = g / schools its number in the school, the
-        # first OPEN_PER_SCHOOL of them open and recent, the rest closed (2% declined) over
-        # three years before the last month. h: a cheap deterministic scatter.
+        # g: the hazard; its school g % schools; j = g / schools its number in the school,
+        # reported j steps back from now, evenly over three years; of the last 2 x
+        # OPEN_PER_SCHOOL, every other one is still open, the rest closed (2% declined) a few
+        # days after the report (one in ten late). h: a cheap deterministic scatter. Rows go in
+        # in the order they were reported, as a live table grows.
         cursor.execute(
             f"""
             INSERT INTO hazards_hazard (
@@ -132,8 +135,9 @@ def bulk_rows(hazards: int, schools: int, user_id: int) -> None:
                 (ARRAY['general','general','general','serious','major'])[1 + h %% 5],
                 'bench', v.status, false, '', '', v.rep, v.rep + interval '24 hours',
                 v.acc, v.acc + interval '7 days', v.sub,
-                CASE WHEN v.status = 'closed' THEN v.sub + interval '4 hours' END,
-                CASE WHEN j < {OPEN_PER_SCHOOL} AND h %% 7 = 0 THEN 1 ELSE 0 END, 1
+                CASE WHEN v.status = 'closed'
+                     THEN LEAST(v.sub + interval '4 hours', now()) END,
+                CASE WHEN v.status <> 'closed' AND h %% 7 = 0 THEN 1 ELSE 0 END, 1
             FROM (
                 SELECT g, g / %(schools)s AS j, g %% %(schools)s AS sn,
                        (g * 7919) %% 1000003 AS h
@@ -145,30 +149,27 @@ def bulk_rows(hazards: int, schools: int, user_id: int) -> None:
             CROSS JOIN LATERAL (
                 SELECT
                     CASE
-                        WHEN x.j < {OPEN_PER_SCHOOL} THEN
+                        WHEN x.j < 2 * {OPEN_PER_SCHOOL} AND x.h %% 2 = 0 THEN
                             (ARRAY['reported','rectifying','rectifying','rectifying',
-                                   'verifying'])[1 + x.h %% 5]
-                        WHEN x.h %% 50 = 0 THEN 'declined'
+                                   'verifying'])[1 + x.h / 2 %% 5]
+                        WHEN x.h %% 50 = 1 THEN 'declined'
                         ELSE 'closed'
                     END AS status,
-                    CASE
-                        WHEN x.j < {OPEN_PER_SCHOOL} THEN now() - x.j * interval '150 minutes'
-                        ELSE now() - interval '30 days'
-                             - (x.j - {OPEN_PER_SCHOOL}) * interval '1 day' * {YEARS_DAYS}
-                               / GREATEST(%(hazards)s / %(schools)s - {OPEN_PER_SCHOOL}, 1)
-                             - (x.h %% 86400) * interval '1 second'
-                    END AS rep
+                    now() - x.j * interval '1 day' * {YEARS_DAYS}
+                            / GREATEST(%(hazards)s / %(schools)s, 1)
+                          - (x.h %% 3600) * interval '1 second' AS rep
             ) AS r
             CROSS JOIN LATERAL (
                 SELECT r.status,
                     r.rep,
                     CASE WHEN r.status NOT IN ('reported', 'declined')
-                         THEN r.rep + (x.h %% 20) * interval '1 hour' END AS acc,
+                         THEN LEAST(r.rep + (x.h %% 20) * interval '1 hour', now()) END AS acc,
                     CASE WHEN r.status IN ('verifying', 'closed')
-                         THEN r.rep + (x.h %% 20) * interval '1 hour'
+                         THEN LEAST(r.rep + (x.h %% 20) * interval '1 hour'
                               + (CASE WHEN x.h %% 10 = 9 THEN 9 ELSE x.h %% 6 END)
-                                * interval '1 day' END AS sub
+                                * interval '1 day', now()) END AS sub
             ) AS v
+            ORDER BY v.rep
             """,
             {"schools": schools, "hazards": hazards},
         )
