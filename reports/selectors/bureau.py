@@ -94,9 +94,9 @@ COUNTS = (
 class BureauReport:
     bureau: Bureau
     period: Period
-    rows: list[dict]  # {"school", "url", "values": {key: number}, "counts": {...}}
-    totals: dict  # {key: number} over all schools
-    total_counts: dict
+    rows: list[dict]  # {"school", "reachable", "values": {column key: figure}, "counts"}
+    totals: dict  # {column key: figure} over all the schools
+    total_counts: dict  # the counts behind them
 
 
 def _by_school(rows, key="school") -> dict[int, dict]:

@@ -207,6 +207,16 @@ def test_hazard_figures_match_the_hand_count(county, history):
     assert report.totals["in_time_rate"] == pytest.approx(2 / 3)
 
 
+def test_the_closure_rate_counts_the_last_four_weeks(county, history):
+    # Read on 12-05: the window starts 11-08, so of A (closed 11-05), C (11-06) and B (11-17,
+    # late) only B counts; nothing closed in December yet.
+    later = timezone.make_aware(datetime.datetime(2026, 12, 5, 12, 0))
+    north = bureau_report(county["officer"], county["bureau"], now=later).rows[0]
+    assert (north["counts"]["closed_window"], north["counts"]["closed_in_time"]) == (1, 0)
+    assert north["values"]["in_time_rate"] == 0
+    assert north["values"]["closed_month"] == 0
+
+
 @pytest.fixture
 def duty_day(grid, monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: DUTY_NOW)
