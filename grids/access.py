@@ -6,6 +6,9 @@ Rights are django-guardian permissions on grid cells only:
   the holder of the level-1 cell is therefore the school leader and covers the school.
 - `grids.administer_grid` on a school's level-1 cell makes the user that school's admin:
   they see the whole grid and may change cells, people and assignments.
+- A county education bureau's staff (a current `BureauMember` row) see the bureau's
+  per-school aggregates (`bureaus_for`). That covers no cell: what they may open inside a
+  school is still decided by the grid, as for anyone.
 - `grids.on_duty` on a time-bound cell (a duty week, holiday duty) is held by whoever the
   roster names for today (see `services.on_duty_rights_set`, kept by `duties`): for the
   day they cover that cell like its manager, and hazards reported there go to them first.
@@ -20,7 +23,15 @@ from collections import defaultdict
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from .models import Assignment, GridCell, GridCellUserObjectPermission, Person, School
+from .models import (
+    Assignment,
+    Bureau,
+    BureauMember,
+    GridCell,
+    GridCellUserObjectPermission,
+    Person,
+    School,
+)
 
 MANAGE = "manage_cell"
 ADMINISTER = "administer_grid"
@@ -152,6 +163,15 @@ def is_school_admin(user, school: School | int) -> bool:
         return False
     school_id = school.pk if isinstance(school, School) else school
     return _rights(user, ADMINISTER).filter(content_object__school_id=school_id).exists()
+
+
+def bureaus_for(user, on=None) -> QuerySet[Bureau]:
+    """Bureaus whose aggregates the user may see: those they are staff of on the day (today
+    by default). Being a superuser or a school's leader does not make anyone bureau staff."""
+    if not _is_real_user(user):
+        return Bureau.objects.none()
+    member = BureauMember.objects.current(on).filter(bureau=OuterRef("pk"), user=user)
+    return Bureau.objects.filter(Exists(member))
 
 
 def is_school_leader(user, school: School) -> bool:

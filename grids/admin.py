@@ -2,17 +2,21 @@
 
 Superusers (platform operators) see every school. A school admin (staff flag plus
 `administer_grid` on their school's level-1 cell) sees and edits only their own school;
-being staff grants nothing by itself. Assignments are read-only history here: people
-change posts through the portal's reassignment page, which enforces the grid's rules.
+being staff grants nothing by itself. Education bureaus and their staff span schools: only
+superusers see or edit them, and a school admin cannot move their school to another bureau.
+Assignments are read-only history here: people change posts through the portal's
+reassignment page, which enforces the grid's rules.
 """
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdminMixin
 from mptt.admin import MPTTModelAdmin
 
 from . import access, services
-from .models import Assignment, GridCell, Person, Role, School
+from .models import Assignment, Bureau, BureauMember, GridCell, Person, Role, School
 
 
 class SchoolScopedAdmin(admin.ModelAdmin):
@@ -94,8 +98,10 @@ class SchoolAdmin(SchoolScopedAdmin):
     school_path = "pk"
     may_add = False
     may_delete = False
-    list_display = ["name", "code", "address"]
+    list_display = ["name", "code", "address", "bureau"]
+    list_filter = ["bureau"]
     search_fields = ["name", "code"]
+    list_select_related = ["bureau"]
 
     def has_add_permission(self, request):
         return request.user.is_superuser
@@ -103,10 +109,63 @@ class SchoolAdmin(SchoolScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
+    def get_list_filter(self, request):
+        # The bureau filter would list every bureau: the platform operator's view only.
+        return self.list_filter if request.user.is_superuser else []
+
     def get_readonly_fields(self, request, obj=None):
         return super().get_readonly_fields(request, obj) + (
-            [] if request.user.is_superuser else ["code"]
+            [] if request.user.is_superuser else ["code", "bureau"]
         )
+
+
+class SuperuserOnlyAdmin(admin.ModelAdmin):
+    """Rows that span schools: the platform operator's alone."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+
+class BureauMemberInline(admin.TabularInline):
+    model = BureauMember
+    extra = 0
+    raw_id_fields = ["user"]
+    fields = ["user", "title", "valid_from", "valid_to"]
+
+
+@admin.register(Bureau)
+class BureauAdmin(SuperuserOnlyAdmin):
+    list_display = ["name", "code", "school_count"]
+    search_fields = ["name", "code"]
+    inlines = [BureauMemberInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(schools_n=models.Count("schools"))
+
+    @admin.display(description=_("schools"), ordering="schools_n")
+    def school_count(self, obj):
+        return obj.schools_n
+
+
+@admin.register(BureauMember)
+class BureauMemberAdmin(SuperuserOnlyAdmin):
+    list_display = ["user", "bureau", "title", "valid_from", "valid_to"]
+    list_filter = ["bureau"]
+    search_fields = ["user__username", "user__first_name", "title"]
+    list_select_related = ["user", "bureau"]
+    raw_id_fields = ["user"]
 
 
 @admin.register(GridCell)

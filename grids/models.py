@@ -32,10 +32,35 @@ LEVEL_NAMES = {
 }
 
 
+class Bureau(models.Model):
+    """A county education bureau (jiaoyuju): the schools it runs, and the staff who see their
+    figures side by side. Membership shows the bureau's aggregates only; it covers no cell."""
+
+    name = models.CharField(_("name"), max_length=100)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("education bureau")
+        verbose_name_plural = _("education bureaus")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
 class School(models.Model):
     name = models.CharField(_("name"), max_length=100)
     code = models.SlugField(_("code"), max_length=40, unique=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    bureau = models.ForeignKey(
+        Bureau,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="schools",
+        verbose_name=_("education bureau"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -332,3 +357,46 @@ class Assignment(models.Model):
     def is_current(self, on: datetime.date | None = None) -> bool:
         on = on or timezone.localdate()
         return self.valid_from <= on and (self.valid_to is None or self.valid_to > on)
+
+
+class BureauMemberQuerySet(models.QuerySet):
+    def current(self, on: datetime.date | None = None):
+        """Memberships in force on a day (today in the local time zone by default)."""
+        on = on or timezone.localdate()
+        return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on), valid_from__lte=on)
+
+
+class BureauMember(models.Model):
+    """A login of the bureau's staff, from `valid_from` until `valid_to` (exclusive), like an
+    assignment: rows are ended, not deleted, so who could see the figures stays on record."""
+
+    bureau = models.ForeignKey(
+        Bureau, on_delete=models.CASCADE, related_name="members", verbose_name=_("bureau")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="bureau_memberships",
+        verbose_name=_("login"),
+    )
+    title = models.CharField(_("post"), max_length=50, blank=True)
+    valid_from = models.DateField(_("from"))
+    valid_to = models.DateField(_("until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = BureauMemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bureau staff member")
+        verbose_name_plural = _("bureau staff")
+        ordering = ["bureau", "-valid_from", "-id"]
+        indexes = [models.Index(fields=["user", "valid_to"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="bureaumember_dates_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.bureau}"

@@ -1,5 +1,6 @@
 """What the navigation offers, read in one query when a page shows it."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists
 from django.utils.functional import SimpleLazyObject
 
@@ -12,24 +13,37 @@ from grids.models import Assignment, School
 def _flags(user) -> dict:
     person = access.person_of(user)
     if person is None:
-        return {"covers": access.covered_cells(user).exists()}
+        # Bureau staff need not be anyone's grid person.
+        found = (
+            get_user_model()
+            .objects.filter(pk=user.pk)
+            .annotate(
+                covers=Exists(access.covered_cells(user)),
+                bureau_staff=Exists(access.bureaus_for(user)),
+            )
+            .values("covers", "bureau_staff")
+            .first()
+        )
+        return found or {}
     found = (
         School.objects.filter(pk=person.school_id)
         .annotate(
             covers=Exists(access.covered_cells(user)),
+            bureau_staff=Exists(access.bureaus_for(user)),
             assigned=Exists(Assignment.objects.current().filter(person=person)),
             teaches=Exists(fillable_classes(user)),
             oversees=Exists(overseen_classes(user)),
             plans=Exists(plannable_cells(user).filter(school_id=person.school_id)),
         )
-        .values("covers", "assigned", "teaches", "oversees", "plans")
+        .values("covers", "bureau_staff", "assigned", "teaches", "oversees", "plans")
         .first()
     )
     return found or {}
 
 
 def navigation(request):
-    """Which pages the navigation offers: the dashboard to those who cover cells; today's
+    """Which pages the navigation offers: the dashboard to those who cover cells, the
+    education bureau's page to its staff; today's
     checks to those holding a post, the health check to class teachers (its summary to
     leaders), the roster to its planners. One query, made only when a page shows the
     navigation."""

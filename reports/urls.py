@@ -1,12 +1,15 @@
 from django.urls import path
 
-from . import exports_views, imports_views, views
+from . import bureau_views, exports_views, imports_views, views
 
 app_name = "reports"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("scorecard/", views.scorecard, name="scorecard"),
+    path("bureau/", bureau_views.bureau, name="bureau"),
+    path("bureau/<slug:code>/", bureau_views.bureau_detail, name="bureau_detail"),
+    path("bureau/<slug:code>/xlsx/", bureau_views.bureau_xlsx, name="bureau_xlsx"),
     path("exports/", exports_views.export_page, name="exports"),
     path("exports/mine/", exports_views.export_list, name="export_list"),
     path("exports/accountability/", exports_views.export_accountability, name="accountability"),

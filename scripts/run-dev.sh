@@ -28,6 +28,7 @@ cat <<BANNER
     manager    level-2 leader (teaching)         office     level-3 office head (general affairs)
     teacher    class teacher, level 4            guard      security guard at the gate, level 4
     villager   outside grid member (village)     donghu_principal, donghu_teacher  a second school
+    bureau     county education bureau staff: both schools' figures side by side
   Ctrl-C stops the web server, the worker and beat.
 
 BANNER

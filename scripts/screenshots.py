@@ -41,6 +41,8 @@ PAGES = [
     ("principal", "/reports/", "dashboard-principal"),
     ("manager", "/reports/", "dashboard-manager"),
     ("principal", "/reports/scorecard/?by=person&sort=-reported", "scorecard-principal"),
+    ("bureau", "/", "home-bureau"),
+    ("bureau", "/reports/bureau/?sort=-open", "bureau"),
 ]
 
 

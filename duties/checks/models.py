@@ -176,6 +176,8 @@ class CheckRun(models.Model):
             models.Index(fields=["cell", "period_end"]),
             models.Index(fields=["period_end"], name="checkrun_open", condition=Q(status="open")),
             models.Index(fields=["missed_on", "cell"]),
+            # The bureau's week across many schools: the runs ending this week, any cell.
+            models.Index(fields=["period_end"], name="checkrun_period_end"),
         ]
 
     def __str__(self):

@@ -114,3 +114,60 @@ def test_assignments_are_read_only_history(grid, school_admin, client_for):
     assert response.status_code == 403
     assignment.refresh_from_db()
     assert assignment.valid_to is None
+
+
+# Education bureaus span schools: the platform operator's alone.
+
+
+@pytest.mark.parametrize("model", ["bureau", "bureaumember"])
+def test_a_school_admin_cannot_reach_the_bureaus(grid, school_admin, client_for, model):
+    from grids.models import Bureau
+
+    Bureau.objects.create(name="County", code="county")
+    client = client_for(school_admin)
+    assert client.get(reverse(f"admin:grids_{model}_changelist")).status_code == 403
+    assert client.get(reverse(f"admin:grids_{model}_add")).status_code == 403
+    assert "grids/bureau/" not in client.get(reverse("admin:index")).content.decode()
+
+
+def test_a_school_admin_cannot_move_their_school_to_a_bureau(grid, school_admin, client_for):
+    from grids.models import Bureau
+
+    county = Bureau.objects.create(name="County", code="county")
+    client = client_for(school_admin)
+    url = reverse("admin:grids_school_change", args=[grid.school.pk])
+    form = client.get(url).context["adminform"].form
+    assert "bureau" not in form.fields
+    client.post(url, {"name": "North Primary", "address": "", "bureau": county.pk})
+    grid.school.refresh_from_db()
+    assert grid.school.bureau is None
+
+
+def test_a_superuser_manages_bureaus_and_their_staff(grid, client_for):
+    from django.contrib.auth import get_user_model
+
+    from grids.models import Bureau, BureauMember
+
+    root = get_user_model().objects.create_superuser("root", password="x")
+    client = client_for(root)
+    response = client.post(
+        reverse("admin:grids_bureau_add"),
+        {
+            "name": "County",
+            "code": "county",
+            "members-TOTAL_FORMS": "1",
+            "members-INITIAL_FORMS": "0",
+            "members-0-user": grid.users["teacher"].pk,
+            "members-0-title": "Officer",
+            "members-0-valid_from": "2026-09-01",
+        },
+    )
+    assert response.status_code == 302
+    county = Bureau.objects.get(code="county")
+    assert BureauMember.objects.get(bureau=county).user == grid.users["teacher"]
+    url = reverse("admin:grids_school_change", args=[grid.school.pk])
+    response = client.post(url, {"name": "North Primary", "code": "north", "bureau": county.pk})
+    assert response.status_code == 302
+    grid.school.refresh_from_db()
+    assert grid.school.bureau == county
+    assert client.get(reverse("admin:grids_bureau_changelist")).status_code == 200

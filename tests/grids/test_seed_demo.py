@@ -70,3 +70,17 @@ def test_demo_logins_and_their_reach(db):
     other_principal = login("donghu_principal")
     assert not access.visible_cells(other_principal).filter(school=school).exists()
     assert not access.visible_cells(users["principal"]).filter(school=other).exists()
+
+
+def test_the_demo_bureau_sees_both_schools_and_nothing_inside(db):
+    load()
+    load()  # idempotent: still one bureau, one membership
+    user = login("bureau")
+    assert user is not None
+    bureaus = list(access.bureaus_for(user))
+    assert len(bureaus) == 1
+    assert {s.code for s in bureaus[0].schools.all()} == {"qingshi", "donghu"}
+    assert bureaus[0].members.count() == 1
+    assert not access.covered_cells(user).exists()
+    assert not access.visible_cells(user).exists()
+    assert access.person_of(user) is None

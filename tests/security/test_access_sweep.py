@@ -18,7 +18,7 @@ from duties.checks.models import CheckRun, CheckTemplate, Frequency
 from duties.health.models import ClassRoll, IllnessCase
 from duties.models import CellPost, Duty, Post, Visit
 from duties.services import duty_library_seed
-from grids.models import Assignment
+from grids.models import Assignment, Bureau, BureauMember
 from hazards import workflow
 from hazards.models import HazardPhoto
 from reports.models import Export, ExportKind, ExportStatus
@@ -142,6 +142,21 @@ def visit_in(grid, cell):
     )
 
 
+def bureau_over(grid, cell):
+    """A bureau over the cell's school, its leader the bureau's only staff member: nobody
+    else, whatever their post in a school, sees its figures."""
+    school = cell.school
+    bureau, _ = Bureau.objects.get_or_create(
+        code=f"bureau-{school.code}", defaults={"name": f"Bureau of {school.name}"}
+    )
+    school.bureau = bureau
+    school.save(update_fields=["bureau"])
+    BureauMember.objects.get_or_create(
+        bureau=bureau, user=leader(grid, cell), defaults={"valid_from": timezone.localdate()}
+    )
+    return {"code": bureau.code}
+
+
 @dataclass
 class Target:
     """How to make an object in a cell and the URL kwargs that name it; and, to prove the
@@ -164,6 +179,8 @@ OBJECT_URLS = {
     "hazards:photo": Target(lambda grid, cell: {"pk": photo_in(grid, cell).pk}),
     "hazards:signs": Target(lambda grid, cell: {"pk": cell.pk}),
     "reports:export_download": Target(lambda grid, cell: {"pk": export_of(grid, cell).pk}),
+    "reports:bureau_detail": Target(bureau_over),
+    "reports:bureau_xlsx": Target(bureau_over),
     "duties:health_check": Target(
         lambda grid, cell: {"pk": class_at(grid, cell).pk, "session": "morning"},
         insider="teacher2",

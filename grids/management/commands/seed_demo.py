@@ -11,7 +11,7 @@ from duties.health.demo import demo_health_load
 from duties.roster.demo import demo_rosters_seed
 from duties.services import demo_posts_assign, duty_library_seed
 from grids import services
-from grids.models import GridCell, Person, School
+from grids.models import Bureau, BureauMember, GridCell, Person, School
 from hazards.demo import load_demo_hazards
 from hazards.services import school_setup
 
@@ -50,6 +50,30 @@ class Command(BaseCommand):
                     f"{school.code}: {school.cells.count()} cells, {school.people.count()} people"
                 )
             )
+        if "bureau" in data:
+            self._load_bureau(data["bureau"], data["password"])
+
+    @transaction.atomic
+    def _load_bureau(self, data, password) -> None:
+        """The county bureau over the demo schools and its staff logins: added once; a school
+        already in a bureau stays there, a login that exists is left as it is."""
+        bureau, _created = Bureau.objects.get_or_create(
+            code=data["code"], defaults={"name": data["name"]}
+        )
+        School.objects.filter(code__in=data["schools"], bureau=None).update(bureau=bureau)
+        for entry in data["staff"]:
+            user, created = get_user_model().objects.get_or_create(
+                username=entry["login"], defaults={"first_name": entry["name"]}
+            )
+            if created:
+                user.set_password(password)
+                user.save(update_fields=["password"])
+            BureauMember.objects.get_or_create(
+                bureau=bureau,
+                user=user,
+                defaults={"title": entry["title"], "valid_from": timezone.localdate()},
+            )
+        self.stdout.write(f"{bureau.code}: {bureau.schools.count()} schools")
 
     @transaction.atomic
     def _load_school(self, data, password) -> School:
