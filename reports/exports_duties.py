@@ -310,7 +310,7 @@ def roster_count(spec) -> int:
 
 
 def roster_name(spec) -> str:
-    return _file_name(spec, _("Duty roster"))
+    return _file_name(spec, _("Duty rota"))
 
 
 def roster_columns() -> list[Column]:
@@ -337,7 +337,7 @@ def roster_write(spec, workbook) -> int:
     Queries: one for the days with their cell, person, change and the row replaced; the
     phone rule asks once per cell (remembered on the user)."""
     heading = _("%(school)s duty roster") % {"school": spec.school_name()}
-    sheet = SheetWriter(workbook, _("Duty roster"), heading + _range_text(spec), roster_columns())
+    sheet = SheetWriter(workbook, _("Duty rota"), heading + _range_text(spec), roster_columns())
     weekdays = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
     action_label = dict(RosterAction.choices)
     cancelled = _("(nobody: cancelled)")
@@ -391,7 +391,7 @@ def scorecard_count(spec) -> int:
 def scorecard_name(spec) -> str:
     period = scorecard_period(spec)
     return (
-        f"{spec.school_name()}{_('Scorecard')}-"
+        f"{spec.school_name()}{_('Rigorous assessment')}-"
         f"{_day_label(period['start'])}-{_day_label(period['end'])}.xlsx"
     )
 
@@ -418,7 +418,7 @@ def scorecard_write(spec, workbook) -> int:
     else:
         layout += [Column(_("Cell code"), 12), Column(_("Cell"), 18)]
     layout += [Column(str(c.label), 11, figures) for c in columns]
-    sheet = SheetWriter(workbook, _("Scorecard"), heading, layout)
+    sheet = SheetWriter(workbook, _("Rigorous assessment"), heading, layout)
     for row in rows:
         first = row["name"] if by_person else row["cell"]["code"]
         second = row["cell"]["name"] if by_person else row["name"]
