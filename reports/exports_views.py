@@ -34,10 +34,18 @@ def _roster_form(request, data=None):
     return LedgerForm(data, cells=exports_duties.roster_cells(request.user), prefix="roster")
 
 
+def _table_context(request):
+    mine = exports.exports_of(request.user)[:20]
+    return {
+        "exports": mine,
+        "polling": any(not export.is_finished for export in mine),
+        "threshold": settings.REPORTS_EXPORT_ASYNC_ROWS,
+    }
+
+
 def _context(request, **forms):
     """The page's context; `forms` replaces a form by a bound one showing its errors. The
     duties' cards show only to those who may see the matching page."""
-    mine = exports.exports_of(request.user)[:20]
     checks_form = forms.get("checks_form") or _checks_form(request)
     roster_form = forms.get("roster_form") or _roster_form(request)
     may_score = access.covered_cells(request.user).exists()
@@ -50,10 +58,7 @@ def _context(request, **forms):
         )
         if may_score
         else None,
-        "exports": mine,
-        "polling": any(not export.is_finished for export in mine),
-        "threshold": settings.REPORTS_EXPORT_ASYNC_ROWS,
-    }
+    } | _table_context(request)
 
 
 @login_required
@@ -66,7 +71,7 @@ def export_page(request):
 @login_required
 def export_list(request):
     """The 'my exports' table alone, for htmx to poll while a build runs."""
-    return render(request, "reports/_exports_table.html", _context(request))
+    return render(request, "reports/_exports_table.html", _table_context(request))
 
 
 def _deliver(request, spec):
