@@ -42,4 +42,9 @@ app.conf.beat_schedule = {
         "task": "duties.tasks.mark_missed_checks",
         "schedule": crontab(minute=15, hour="0,6"),
     },
+    "purge-old-exports": {
+        # Built Excel files hold names and phones: keep them REPORTS_EXPORT_KEEP_DAYS only.
+        "task": "reports.tasks.purge_old_exports",
+        "schedule": crontab(minute=40, hour=3),
+    },
 }

@@ -282,5 +282,7 @@ LOGGING = {
 # Excel exports and imports (reports app).
 # Exports with more rows than this are built by Celery and offered as a download when ready.
 REPORTS_EXPORT_ASYNC_ROWS = env.int("REPORTS_EXPORT_ASYNC_ROWS", default=5000)
+# Built export files (and their rows in "my exports") are deleted after this many days.
+REPORTS_EXPORT_KEEP_DAYS = env.int("REPORTS_EXPORT_KEEP_DAYS", default=7)
 # Uploads for the people and grid import, as sent (gridsafety.xlsx checks the rest).
 REPORTS_IMPORT_MAX_BYTES = env.int("REPORTS_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)

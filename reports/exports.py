@@ -9,7 +9,7 @@ the rows into a write-only workbook). Scope comes from `grids.access` and
 import datetime
 import tempfile
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -29,6 +29,7 @@ from grids.templatetags.grid_tags import mask_phone
 from hazards.models import Action, Hazard, HazardEvent, HazardPhoto, PhotoKind, Status
 from hazards.permissions import visible_hazards
 
+from . import exports_duties
 from .models import Export, ExportKind, ExportStatus
 from .xlsx import Column, SheetWriter, new_workbook
 
@@ -45,9 +46,11 @@ class Spec:
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
     cell: GridCell | None = None  # the subtree; None: all the exporter may see
+    extra: dict = field(default_factory=dict)  # a builder's own filters (strings)
 
     def params(self) -> dict:
         return {
+            **self.extra,
             "date_from": self.date_from.isoformat() if self.date_from else None,
             "date_to": self.date_to.isoformat() if self.date_to else None,
             "cell": self.cell.pk if self.cell else None,
@@ -64,12 +67,15 @@ class Spec:
             date_to=_date(params.get("date_to")),
             # The subtree is looked up again with today's rights of the exporter.
             cell=access.visible_cells(export.user).filter(pk=cell_id).first() if cell_id else None,
+            extra={k: v for k, v in params.items() if k not in ("date_from", "date_to", "cell")},
         )
 
     def count(self) -> int:
         return BUILDERS[self.kind].count(self)
 
     def filename(self) -> str:
+        if BUILDERS[self.kind].name is not None:
+            return BUILDERS[self.kind].name(self)
         school = self.school_name()
         today = timezone.localdate().strftime("%Y%m%d")
         if self.kind == ExportKind.ACCOUNTABILITY:
@@ -401,11 +407,23 @@ def _date_text(day):
 class Builder:
     count: object
     write: object
+    name: object = None  # spec -> the file's name; None: Spec.filename's own
 
 
 BUILDERS = {
     ExportKind.ACCOUNTABILITY: Builder(accountability_count, accountability_write),
     ExportKind.LEDGER: Builder(ledger_count, ledger_write),
+    ExportKind.CHECKS: Builder(
+        exports_duties.checks_count, exports_duties.checks_write, exports_duties.checks_name
+    ),
+    ExportKind.ROSTER: Builder(
+        exports_duties.roster_count, exports_duties.roster_write, exports_duties.roster_name
+    ),
+    ExportKind.SCORECARD: Builder(
+        exports_duties.scorecard_count,
+        exports_duties.scorecard_write,
+        exports_duties.scorecard_name,
+    ),
 }
 
 

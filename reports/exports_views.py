@@ -1,4 +1,4 @@
-"""The exports page, the two exports, and the download of background-built files."""
+"""The exports page, the exports, and the download of background-built files."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,8 +12,9 @@ import audit
 from grids import access
 from grids.permissions import viewer_school_or_404
 
-from . import exports
+from . import exports, exports_duties
 from .exports_forms import LedgerForm
+from .forms import ScorecardForm
 from .models import ExportKind, ExportStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -24,14 +25,40 @@ def _ledger_form(request, data=None):
     return LedgerForm(data, cells=cells)
 
 
-def _context(request, ledger_form=None):
+def _checks_form(request, data=None):
+    cells = exports_duties.check_cells(request.user).order_by("tree_id", "lft")
+    return LedgerForm(data, cells=cells, prefix="checks")
+
+
+def _roster_form(request, data=None):
+    return LedgerForm(data, cells=exports_duties.roster_cells(request.user), prefix="roster")
+
+
+def _table_context(request):
     mine = exports.exports_of(request.user)[:20]
     return {
-        "ledger_form": ledger_form or _ledger_form(request),
         "exports": mine,
         "polling": any(not export.is_finished for export in mine),
         "threshold": settings.REPORTS_EXPORT_ASYNC_ROWS,
     }
+
+
+def _context(request, **forms):
+    """The page's context; `forms` replaces a form by a bound one showing its errors. The
+    duties' cards show only to those who may see the matching page."""
+    checks_form = forms.get("checks_form") or _checks_form(request)
+    roster_form = forms.get("roster_form") or _roster_form(request)
+    may_score = access.covered_cells(request.user).exists()
+    return {
+        "ledger_form": forms.get("ledger_form") or _ledger_form(request),
+        "checks_form": checks_form if checks_form.fields["cell"].queryset.exists() else None,
+        "roster_form": roster_form if roster_form.fields["cell"].queryset.exists() else None,
+        "scorecard_form": (
+            forms.get("scorecard_form") or ScorecardForm(initial=ScorecardForm.defaults())
+        )
+        if may_score
+        else None,
+    } | _table_context(request)
 
 
 @login_required
@@ -44,7 +71,7 @@ def export_page(request):
 @login_required
 def export_list(request):
     """The 'my exports' table alone, for htmx to poll while a build runs."""
-    return render(request, "reports/_exports_table.html", _context(request))
+    return render(request, "reports/_exports_table.html", _table_context(request))
 
 
 def _deliver(request, spec):
@@ -84,13 +111,88 @@ def export_ledger(request):
         raise Http404  # another school's cell, or one out of reach: as if it did not exist
     form = _ledger_form(request, request.POST)
     if not form.is_valid():
-        return render(request, "reports/exports.html", _context(request, form), status=400)
+        context = _context(request, ledger_form=form)
+        return render(request, "reports/exports.html", context, status=400)
     spec = exports.Spec(
         kind=ExportKind.LEDGER,
         user=request.user,
         date_from=form.cleaned_data["date_from"],
         date_to=form.cleaned_data["date_to"],
         cell=form.cleaned_data["cell"],
+    )
+    return _deliver(request, spec)
+
+
+def _cell_or_404(request, cells, name):
+    """The posted subtree among `cells`; anything else is a 404, as if it did not exist."""
+    cell_id = request.POST.get(name)
+    if cell_id and not (cell_id.isdigit() and cells.filter(pk=cell_id).exists()):
+        raise Http404
+
+
+@login_required
+@require_POST
+def export_checks(request):
+    """The recurring checks of the cells the user covers, as on the managers' checks page."""
+    viewer_school_or_404(request.user)
+    cells = exports_duties.check_cells(request.user)
+    if not cells.exists():
+        raise Http404
+    _cell_or_404(request, cells, "checks-cell")
+    form = _checks_form(request, request.POST)
+    if not form.is_valid():
+        context = _context(request, checks_form=form)
+        return render(request, "reports/exports.html", context, status=400)
+    spec = exports.Spec(
+        kind=ExportKind.CHECKS,
+        user=request.user,
+        date_from=form.cleaned_data["date_from"],
+        date_to=form.cleaned_data["date_to"],
+        cell=form.cleaned_data["cell"],
+    )
+    return _deliver(request, spec)
+
+
+@login_required
+@require_POST
+def export_roster(request):
+    """The roster of the cells the user plans, as on the roster page (else a 404)."""
+    viewer_school_or_404(request.user)
+    cells = exports_duties.roster_cells(request.user)
+    if not cells.exists():
+        raise Http404
+    _cell_or_404(request, cells, "roster-cell")
+    form = _roster_form(request, request.POST)
+    if not form.is_valid():
+        context = _context(request, roster_form=form)
+        return render(request, "reports/exports.html", context, status=400)
+    spec = exports.Spec(
+        kind=ExportKind.ROSTER,
+        user=request.user,
+        date_from=form.cleaned_data["date_from"],
+        date_to=form.cleaned_data["date_to"],
+        cell=form.cleaned_data["cell"],
+    )
+    return _deliver(request, spec)
+
+
+@login_required
+@require_POST
+def export_scorecard(request):
+    """The scorecard for the filters and sort the scorecard page shows (else a 404)."""
+    viewer_school_or_404(request.user)
+    if not access.covered_cells(request.user).exists():
+        raise Http404
+    form = ScorecardForm(request.POST)
+    if not form.is_valid():
+        context = _context(request, scorecard_form=form)
+        return render(request, "reports/exports.html", context, status=400)
+    spec = exports.Spec(
+        kind=ExportKind.SCORECARD,
+        user=request.user,
+        date_from=form.cleaned_data["start"],
+        date_to=form.cleaned_data["end"],
+        extra={"by": form.cleaned_data["by"], "sort": request.POST.get("sort", "")[:40]},
     )
     return _deliver(request, spec)
 

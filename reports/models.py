@@ -14,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 class ExportKind(models.TextChoices):
     ACCOUNTABILITY = "accountability", _("Accountability list")
     LEDGER = "ledger", _("Hazard ledger")
+    CHECKS = "checks", _("Check records")
+    ROSTER = "roster", _("Duty roster")
+    SCORECARD = "scorecard", _("Scorecard")
 
 
 class ExportStatus(models.TextChoices):

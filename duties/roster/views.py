@@ -86,6 +86,7 @@ def rosters(request):
         "form": form,
         "today": today,
         "week": week,
+        "week_end": days[-1],
         "previous_week": week - datetime.timedelta(days=7),
         "next_week": week + datetime.timedelta(days=7),
         "table": [
