@@ -32,6 +32,14 @@ class Status(models.TextChoices):
 OPEN_STATUSES = [Status.REPORTED, Status.RECTIFYING, Status.VERIFYING]
 
 
+class Resolution(models.TextChoices):
+    """Where a closed hazard was resolved (the dashboard's "solved at the lowest level")."""
+
+    OWN = "own", _("In its own cell")
+    HIGHER = "higher", _("By a higher level")
+    ESCALATED = "escalated", _("After escalation")
+
+
 class Stage(models.TextChoices):
     """The clock a hazard can be late on."""
 
@@ -193,6 +201,13 @@ class Hazard(models.Model):
         _("escalated levels"), default=0, help_text=_("How many levels up the current stage went.")
     )
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Facts the reports read, kept by hazards.workflow in the step's transaction and
+    # recomputed in bulk from the source rows by hazards.facts.recompute_facts.
+    accept_span = models.DurationField(_("time to accept"), null=True, blank=True, editable=False)
+    close_span = models.DurationField(_("time to close"), null=True, blank=True, editable=False)
+    resolved = models.CharField(
+        _("resolved"), max_length=10, choices=Resolution, blank=True, editable=False
+    )
 
     objects = HazardQuerySet.as_manager()
 
