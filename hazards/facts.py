@@ -1,20 +1,30 @@
 """Facts about a hazard's run through the loop, stored on the hazard for the reports.
 
-`accept_span` (reported to accepted), `close_span` (reported to closed, closed hazards only)
-and `resolved` (where a closed hazard was resolved: in its own cell, by a higher level, or
-after escalation). The workflow sets them in the step's transaction (`accept_span` on
-accepting, the other two on verifying); `recompute_facts` works them out again from the
-source rows (the hazard's times, its events, the grid's posts) in three bulk UPDATEs, for the
-data migration and for data written without the workflow (the bench generators).
+`accept_span` (reported to accepted), `close_span` (reported to closed, closed hazards only),
+`resolved` (where a closed hazard was resolved: in its own cell, by a higher level, or after
+escalation) and `closed_in_time` (closed by the rectification deadline). The workflow sets
+them in the step's transaction (`accept_span` on accepting, the others on verifying);
+`recompute_facts` works them out again from the source rows (the hazard's times, its events,
+the grid's posts) in a few bulk UPDATEs, for the data migration and for data written without
+the workflow (the bench generators).
 
 A closed hazard never changes again, so its facts are final once written: the dashboard and
 the scorecard count them instead of re-deriving them per hazard on every page.
 """
 
-from django.db.models import Case, CharField, DurationField, F, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    DurationField,
+    F,
+    QuerySet,
+    Value,
+    When,
+)
 
 from .models import Hazard, Resolution, Status
-from .selectors import accepted_in_own_cell, ever_escalated
+from .selectors import IN_TIME, accepted_in_own_cell, ever_escalated
 
 
 def resolution() -> Case:
@@ -51,6 +61,9 @@ def recompute_facts(hazards: QuerySet[Hazard] | None = None) -> int:
             When(status=Status.CLOSED, then=F("closed_at") - F("reported_at")),
             default=None,
             output_field=span,
+        ),
+        closed_in_time=Case(
+            When(IN_TIME, then=Value(True)), default=Value(False), output_field=BooleanField()
         ),
     )
     hazards.exclude(status=Status.CLOSED).exclude(resolved="").update(resolved="")

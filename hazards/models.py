@@ -208,6 +208,7 @@ class Hazard(models.Model):
     resolved = models.CharField(
         _("resolved"), max_length=10, choices=Resolution, blank=True, editable=False
     )
+    closed_in_time = models.BooleanField(_("closed in time"), default=False, editable=False)
 
     objects = HazardQuerySet.as_manager()
 
@@ -237,6 +238,27 @@ class Hazard(models.Model):
             models.Index(fields=["reported_at"], name="hazard_reported_at"),
             models.Index(
                 fields=["closed_at"], name="hazard_closed_at", condition=Q(status="closed")
+            ),
+            # The reports' window per covered cell: the cell first, so each cell's window is
+            # a range rather than its whole history, and every column the dashboard counts
+            # (the facts included) so the window is read from the index alone.
+            models.Index(
+                fields=[
+                    "cell",
+                    "reported_at",
+                    "category",
+                    "accept_span",
+                    "close_span",
+                    "submitted_at",
+                    "resolved",
+                    "closed_in_time",
+                ],
+                name="hazard_cell_window",
+            ),
+            models.Index(
+                fields=["cell", "closed_at", "status"],
+                name="hazard_cell_closed",
+                condition=Q(status="closed"),
             ),
         ]
 

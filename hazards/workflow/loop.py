@@ -379,6 +379,7 @@ def hazard_verify(
     # The reports' facts, final from now on (hazards.facts).
     hazard.close_span = now - hazard.reported_at
     hazard.resolved = resolution_of(hazard)
+    hazard.closed_in_time = hazard.rectify_due_at is not None and now <= hazard.rectify_due_at
     recipients = {hazard.reporter_id: "closed"}
     if hazard.assignee is not None:
         recipients[hazard.assignee.user_id] = "closed"
@@ -387,7 +388,7 @@ def hazard_verify(
         Action.VERIFY,
         actor,
         now,
-        ["closed_at", "close_span", "resolved"],
+        ["closed_at", "close_span", "resolved", "closed_in_time"],
         note=note,
         recipients=recipients,
     )

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from grids import access
 from hazards.models import OPEN_STATUSES, HazardCategory, Status
-from hazards.selectors import IN_TIME, RESOLUTIONS, local_midnight, overdue_q
+from hazards.selectors import RESOLUTIONS, local_midnight, overdue_q
 
 from .common import covered_hazards, queue_url
 
@@ -221,22 +221,23 @@ def _cohort(cohort: QuerySet, period: Period) -> dict:
     (where each closed hazard was resolved included: a fact stored when it closed), the
     weekly "reported" series and the categories; one grouped scan of the window serves all.
     """
+    # Only the stored facts and the index's columns: the window is read from the index alone
+    # (hazard_cell_window): counted by a column of it, not by the id, which the index lacks.
     resolved = {
-        f"resolved_{key}": Count("pk", filter=Q(status=Status.CLOSED, resolved=key))
-        for key in RESOLUTIONS
+        f"resolved_{key}": Count("reported_at", filter=Q(resolved=key)) for key in RESOLUTIONS
     }
     rows = list(
         # Grouped on an expression of the category, not the bare column: SQLite would
         # otherwise walk the category index to save a sort, scanning every hazard there is
-        # instead of the window's range of the reported_at index.
+        # instead of the window's range.
         cohort.annotate(week=_week_index("reported_at", period), kind=F("category_id") + 0)
         .values("week", "kind")
         .annotate(
-            reported=Count("pk"),
-            accepted=Count("pk", filter=Q(accepted_at__isnull=False)),
-            submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
-            closed=Count("pk", filter=Q(status=Status.CLOSED)),
-            closed_in_time=Count("pk", filter=IN_TIME),
+            reported=Count("reported_at"),
+            accepted=Count("reported_at", filter=Q(accept_span__isnull=False)),
+            submitted=Count("reported_at", filter=Q(submitted_at__isnull=False)),
+            closed=Count("reported_at", filter=Q(close_span__isnull=False)),
+            closed_in_time=Count("reported_at", filter=Q(closed_in_time=True)),
             **resolved,
         )
         .order_by()
@@ -259,7 +260,9 @@ def _closed_weekly(hazards: QuerySet, period: Period) -> dict:
         hazards.filter(status=Status.CLOSED, closed_at__gte=min(start, month_start))
         .annotate(week=_week_index("closed_at", period))
         .values("week")
-        .annotate(n=Count("pk"), in_month=Count("pk", filter=Q(closed_at__gte=month_start)))
+        .annotate(
+            n=Count("closed_at"), in_month=Count("closed_at", filter=Q(closed_at__gte=month_start))
+        )
         .order_by()
     )
     closed = {period.weeks[r["week"]]: r["n"] for r in rows if r["week"] >= 0}

@@ -13,7 +13,7 @@ from hazards.models import Hazard, Resolution
 from .fixtures import D, H, build_history
 
 T0 = timezone.make_aware(datetime.datetime(2026, 11, 2, 9, 0))  # a Monday, 09:00 Shanghai
-FACTS = ("accept_span", "close_span", "resolved")
+FACTS = ("accept_span", "close_span", "resolved", "closed_in_time")
 
 
 @pytest.fixture
@@ -42,15 +42,17 @@ def test_the_workflow_stores_the_hand_counted_facts(grid, history):
     assert (h["E"].accept_span, h["E"].close_span, h["E"].resolved) == (H, None, "")
     for key in ("F", "D", "I", "H"):
         assert (h[key].accept_span, h[key].close_span, h[key].resolved) == (None, None, "")
+    # B was verified after its rectification deadline; A and C before theirs.
+    assert {k: h[k].closed_in_time for k in "ABCEFDIH"} == {k: k in "AC" for k in "ABCEFDIH"}
 
 
 def test_the_recomputation_gives_what_the_workflow_stored(grid, history):
     stored = _facts()
     assert sum(1 for facts in stored.values() if facts[2]) == 3
     # Wipe them, and put wrong ones where none belong: the recomputation restores them all.
-    Hazard.objects.update(accept_span=None, close_span=None, resolved="")
+    Hazard.objects.update(accept_span=None, close_span=None, resolved="", closed_in_time=False)
     Hazard.objects.filter(pk=history["hazards"]["D"].pk).update(
-        resolved=Resolution.OWN, accept_span=datetime.timedelta(days=9)
+        resolved=Resolution.OWN, accept_span=datetime.timedelta(days=9), closed_in_time=True
     )
     assert _facts() != stored
     assert recompute_facts() == len(stored)
