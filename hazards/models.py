@@ -239,6 +239,12 @@ class Hazard(models.Model):
             models.Index(
                 fields=["closed_at"], name="hazard_closed_at", condition=Q(status="closed")
             ),
+            # The open hazards per cell with what the dashboard counts of them (overdue,
+            # escalated), read from the index alone; (cell, status) above is its prefix.
+            models.Index(
+                fields=["cell", "status", "accept_due_at", "rectify_due_at", "escalation_level"],
+                name="hazard_cell_status_due",
+            ),
             # The reports' window per covered cell: the cell first, so each cell's window is
             # a range rather than its whole history, and every column the dashboard counts
             # (the facts included) so the window is read from the index alone.
