@@ -2,8 +2,9 @@
 
 `accept_span` (reported to accepted), `close_span` (reported to closed, closed hazards only),
 `resolved` (where a closed hazard was resolved: in its own cell, by a higher level, or after
-escalation) and `closed_in_time` (closed by the rectification deadline). The workflow sets
-them in the step's transaction (`accept_span` on accepting, the others on verifying);
+escalation), `closed_in_time` (closed by the rectification deadline) and `accepted_by` (who
+accepted it, as its accept event says). The workflow sets them in the step's transaction
+(`accept_span` and `accepted_by` on accepting, the others on verifying);
 `recompute_facts` works them out again from the source rows (the hazard's times, its events,
 the grid's posts) in a few bulk UPDATEs, for the data migration and for data written without
 the workflow (the bench generators).
@@ -18,12 +19,14 @@ from django.db.models import (
     CharField,
     DurationField,
     F,
+    OuterRef,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
 
-from .models import Hazard, Resolution, Status
+from .models import Action, Hazard, HazardEvent, Resolution, Status
 from .selectors import IN_TIME, accepted_in_own_cell, ever_escalated
 
 
@@ -64,6 +67,11 @@ def recompute_facts(hazards: QuerySet[Hazard] | None = None) -> int:
         ),
         closed_in_time=Case(
             When(IN_TIME, then=Value(True)), default=Value(False), output_field=BooleanField()
+        ),
+        accepted_by=Subquery(
+            HazardEvent.objects.filter(hazard=OuterRef("pk"), action=Action.ACCEPT)
+            .order_by("at", "id")
+            .values("actor")[:1]
         ),
     )
     hazards.exclude(status=Status.CLOSED).exclude(resolved="").update(resolved="")

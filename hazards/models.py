@@ -209,6 +209,15 @@ class Hazard(models.Model):
         _("resolved"), max_length=10, choices=Resolution, blank=True, editable=False
     )
     closed_in_time = models.BooleanField(_("closed in time"), default=False, editable=False)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
 
     objects = HazardQuerySet.as_manager()
 

@@ -293,7 +293,9 @@ def hazard_accept(
     _check_future(rectify_due_at, now)
     hazard.assignee = assignee
     hazard.accepted_at = now
-    hazard.accept_span = now - hazard.reported_at  # a fact for the reports (hazards.facts)
+    # Facts for the reports (hazards.facts).
+    hazard.accept_span = now - hazard.reported_at
+    hazard.accepted_by = actor
     hazard.rectify_due_at = rectify_due_at
     hazard.interim_measures = interim_measures
     hazard.escalation_level = 0  # a new stage, a new clock
@@ -306,6 +308,7 @@ def hazard_accept(
             "assignee",
             "accepted_at",
             "accept_span",
+            "accepted_by",
             "rectify_due_at",
             "interim_measures",
             "escalation_level",

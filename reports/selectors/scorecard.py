@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grids import access
 from grids.models import Assignment
-from hazards.models import Action, HazardEvent, Resolution, Status
+from hazards.models import Resolution, Status
 from hazards.selectors import IN_TIME, LATE, ever_escalated, local_midnight, overdue_q
 
 from .common import covered_hazards
@@ -86,17 +86,11 @@ def _hazards_by_person(user, start, end, now) -> dict[int, dict]:
         "reporter__grid_person",
     )
     put(
-        HazardEvent.objects.filter(
-            action=Action.ACCEPT, hazard__in=hazards.values("pk"), actor__grid_person__isnull=False
-        )
-        .values("actor__grid_person")
-        .annotate(
-            accepted_in_time=Count(
-                "hazard", filter=Q(hazard__accepted_at__lte=F("hazard__accept_due_at"))
-            )
-        )
+        hazards.filter(accepted_by__grid_person__isnull=False)
+        .values("accepted_by__grid_person")
+        .annotate(accepted_in_time=Count("pk", filter=Q(accepted_at__lte=F("accept_due_at"))))
         .order_by(),
-        "actor__grid_person",
+        "accepted_by__grid_person",
     )
     put(
         hazards.filter(assignee__isnull=False)

@@ -13,7 +13,7 @@ from hazards.models import Hazard, Resolution
 from .fixtures import D, H, build_history
 
 T0 = timezone.make_aware(datetime.datetime(2026, 11, 2, 9, 0))  # a Monday, 09:00 Shanghai
-FACTS = ("accept_span", "close_span", "resolved", "closed_in_time")
+FACTS = ("accept_span", "close_span", "resolved", "closed_in_time", "accepted_by")
 
 
 @pytest.fixture
@@ -42,6 +42,14 @@ def test_the_workflow_stores_the_hand_counted_facts(grid, history):
     assert (h["E"].accept_span, h["E"].close_span, h["E"].resolved) == (H, None, "")
     for key in ("F", "D", "I", "H"):
         assert (h[key].accept_span, h[key].close_span, h[key].resolved) == (None, None, "")
+    accepted_by = {k: h[k].accepted_by for k in "ABCEFDIH"}
+    assert accepted_by == {
+        **dict.fromkeys("FDIH"),
+        "A": grid.users["teacher"],
+        "B": grid.users["manager"],
+        "C": grid.users["principal"],
+        "E": grid.users["teacher"],
+    }
     # B was verified after its rectification deadline; A and C before theirs.
     assert {k: h[k].closed_in_time for k in "ABCEFDIH"} == {k: k in "AC" for k in "ABCEFDIH"}
 
@@ -50,9 +58,14 @@ def test_the_recomputation_gives_what_the_workflow_stored(grid, history):
     stored = _facts()
     assert sum(1 for facts in stored.values() if facts[2]) == 3
     # Wipe them, and put wrong ones where none belong: the recomputation restores them all.
-    Hazard.objects.update(accept_span=None, close_span=None, resolved="", closed_in_time=False)
+    Hazard.objects.update(
+        accept_span=None, close_span=None, resolved="", closed_in_time=False, accepted_by=None
+    )
     Hazard.objects.filter(pk=history["hazards"]["D"].pk).update(
-        resolved=Resolution.OWN, accept_span=datetime.timedelta(days=9), closed_in_time=True
+        resolved=Resolution.OWN,
+        accept_span=datetime.timedelta(days=9),
+        closed_in_time=True,
+        accepted_by=grid.users["principal"],
     )
     assert _facts() != stored
     assert recompute_facts() == len(stored)
