@@ -11,6 +11,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from grids.models import Assignment, GridCell, School
+from hazards.facts import recompute_facts
 from hazards.models import (
     Action,
     Hazard,
@@ -98,6 +99,7 @@ def generate(hazards: int, overdue_share: float = 0.1, seed: int = 20261130) -> 
                     )
                 )
         HazardEvent.objects.bulk_create(events, batch_size=5000)
+        recompute_facts(school.hazards.all())  # written without the workflow
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return school
@@ -176,6 +178,7 @@ def add_closed(school: School, closed: int, seed: int = 20261201) -> int:
             ],
             batch_size=5000,
         )
+        recompute_facts(school.hazards.all())  # written without the workflow
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return closed

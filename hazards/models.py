@@ -32,6 +32,14 @@ class Status(models.TextChoices):
 OPEN_STATUSES = [Status.REPORTED, Status.RECTIFYING, Status.VERIFYING]
 
 
+class Resolution(models.TextChoices):
+    """Where a closed hazard was resolved (the dashboard's "solved at the lowest level")."""
+
+    OWN = "own", _("In its own cell")
+    HIGHER = "higher", _("By a higher level")
+    ESCALATED = "escalated", _("After escalation")
+
+
 class Stage(models.TextChoices):
     """The clock a hazard can be late on."""
 
@@ -193,6 +201,23 @@ class Hazard(models.Model):
         _("escalated levels"), default=0, help_text=_("How many levels up the current stage went.")
     )
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Facts the reports read, kept by hazards.workflow in the step's transaction and
+    # recomputed in bulk from the source rows by hazards.facts.recompute_facts.
+    accept_span = models.DurationField(_("time to accept"), null=True, blank=True, editable=False)
+    close_span = models.DurationField(_("time to close"), null=True, blank=True, editable=False)
+    resolved = models.CharField(
+        _("resolved"), max_length=10, choices=Resolution, blank=True, editable=False
+    )
+    closed_in_time = models.BooleanField(_("closed in time"), default=False, editable=False)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
 
     objects = HazardQuerySet.as_manager()
 
@@ -222,6 +247,33 @@ class Hazard(models.Model):
             models.Index(fields=["reported_at"], name="hazard_reported_at"),
             models.Index(
                 fields=["closed_at"], name="hazard_closed_at", condition=Q(status="closed")
+            ),
+            # The open hazards per cell with what the dashboard counts of them (overdue,
+            # escalated), read from the index alone; (cell, status) above is its prefix.
+            models.Index(
+                fields=["cell", "status", "accept_due_at", "rectify_due_at", "escalation_level"],
+                name="hazard_cell_status_due",
+            ),
+            # The reports' window per covered cell: the cell first, so each cell's window is
+            # a range rather than its whole history, and every column the dashboard counts
+            # (the facts included) so the window is read from the index alone.
+            models.Index(
+                fields=[
+                    "cell",
+                    "reported_at",
+                    "category",
+                    "accept_span",
+                    "close_span",
+                    "submitted_at",
+                    "resolved",
+                    "closed_in_time",
+                ],
+                name="hazard_cell_window",
+            ),
+            models.Index(
+                fields=["cell", "closed_at", "status"],
+                name="hazard_cell_closed",
+                condition=Q(status="closed"),
             ),
         ]
 

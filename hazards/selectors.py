@@ -8,7 +8,7 @@ from django.utils import timezone
 from grids import access
 from grids.models import Assignment
 
-from .models import Action, Hazard, HazardEvent, Notification, Status
+from .models import Action, Hazard, HazardEvent, Notification, Resolution, Status
 
 
 def _for_list(queryset: QuerySet) -> QuerySet:
@@ -62,11 +62,10 @@ def accepted_in_own_cell() -> Exists:
     )
 
 
-# How a closed hazard was resolved, as the dashboard and the queue's filter both read it.
+# How a closed hazard was resolved, as the dashboard and the queue's filter both read it:
+# the fact stored when it closed (worked out from the two above, see hazards.facts).
 RESOLUTIONS = {
-    "own": lambda: Q(status=Status.CLOSED) & ~ever_escalated() & accepted_in_own_cell(),
-    "higher": lambda: Q(status=Status.CLOSED) & ~ever_escalated() & ~accepted_in_own_cell(),
-    "escalated": lambda: Q(status=Status.CLOSED) & ever_escalated(),
+    key: (lambda key=key: Q(status=Status.CLOSED, resolved=key)) for key in Resolution.values
 }
 
 IN_TIME = Q(status=Status.CLOSED, closed_at__lte=F("rectify_due_at"))

@@ -19,6 +19,7 @@ from grids.models import GridCell, Person, School
 
 from .. import outbox, permissions
 from ..clock import Clock, settings_for
+from ..facts import resolution_of
 from ..models import (
     TRANSITIONS,
     Action,
@@ -305,6 +306,9 @@ def hazard_accept(
     _check_future(rectify_due_at, now)
     hazard.assignee = assignee
     hazard.accepted_at = now
+    # Facts for the reports (hazards.facts).
+    hazard.accept_span = now - hazard.reported_at
+    hazard.accepted_by = actor
     hazard.rectify_due_at = rectify_due_at
     hazard.interim_measures = interim_measures
     hazard.escalation_level = 0  # a new stage, a new clock
@@ -313,7 +317,15 @@ def hazard_accept(
         Action.ACCEPT,
         actor,
         now,
-        ["assignee", "accepted_at", "rectify_due_at", "interim_measures", "escalation_level"],
+        [
+            "assignee",
+            "accepted_at",
+            "accept_span",
+            "accepted_by",
+            "rectify_due_at",
+            "interim_measures",
+            "escalation_level",
+        ],
         note=note,
         data={
             "assignee": assignee.name,
@@ -380,10 +392,22 @@ def hazard_verify(
     now = now or timezone.now()
     hazard = _begin(hazard_id, actor, Action.VERIFY, expected_version)
     hazard.closed_at = now
+    # The reports' facts, final from now on (hazards.facts).
+    hazard.close_span = now - hazard.reported_at
+    hazard.resolved = resolution_of(hazard)
+    hazard.closed_in_time = hazard.rectify_due_at is not None and now <= hazard.rectify_due_at
     recipients = {hazard.reporter_id: "closed"}
     if hazard.assignee is not None:
         recipients[hazard.assignee.user_id] = "closed"
-    _record(hazard, Action.VERIFY, actor, now, ["closed_at"], note=note, recipients=recipients)
+    _record(
+        hazard,
+        Action.VERIFY,
+        actor,
+        now,
+        ["closed_at", "close_span", "resolved", "closed_in_time"],
+        note=note,
+        recipients=recipients,
+    )
     return hazard
 
 

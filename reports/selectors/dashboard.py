@@ -10,30 +10,12 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import (
-    Case,
-    Count,
-    DurationField,
-    ExpressionWrapper,
-    F,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
-from django.db.models.functions import TruncWeek
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from grids import access
 from hazards.models import OPEN_STATUSES, HazardCategory, Status
-from hazards.selectors import (
-    IN_TIME,
-    RESOLUTIONS,
-    accepted_in_own_cell,
-    ever_escalated,
-    local_midnight,
-    overdue_q,
-)
+from hazards.selectors import RESOLUTIONS, local_midnight, overdue_q
 
 from .common import covered_hazards, queue_url
 
@@ -117,7 +99,7 @@ def dashboard(user, now: datetime.datetime | None = None) -> Dashboard:
     by_cell = _open_by_cell(hazards, period.now)
     totals = {k: sum(row[k] for row in by_cell.values()) for k in ("open", "overdue", "escalated")}
     cohort = hazards.filter(reported_at__gte=local_midnight(period.window_start))
-    window = _cohort(cohort)
+    window = _cohort(cohort, period)
     counts = window["totals"]
     weekly = _closed_weekly(hazards, period)
     since = period.window_start
@@ -167,11 +149,9 @@ def dashboard(user, now: datetime.datetime | None = None) -> Dashboard:
         ),
         closed=Figure(closed, queue_url(status=Status.CLOSED, since=since)),
         in_time_rate=counts["closed_in_time"] / closed if closed else None,
-        median_accept=_median(
-            cohort.filter(accepted_at__isnull=False), "accepted_at", counts["accepted"]
-        ),
+        median_accept=_median(cohort, "accept_span", counts["accepted"]),
         median_accept_url=queue_url(status="all", since=since, reached="accepted"),
-        median_close=_median(cohort.filter(status=Status.CLOSED), "closed_at", closed),
+        median_close=_median(cohort, "close_span", closed),
         median_close_url=queue_url(status=Status.CLOSED, since=since),
         funnel=funnel,
         resolution=resolution,
@@ -218,87 +198,83 @@ def _open_by_cell(hazards: QuerySet, now: datetime.datetime) -> dict[int, dict]:
     return {row["cell"]: row for row in rows}
 
 
-def _cohort(cohort: QuerySet) -> dict:
-    """The window's hazards through the loop, per local week and category, in one pass.
+def _week_index(field: str, period: Period) -> Case:
+    """Which week of the window `field` falls in (0 = the oldest), -1 before it.
 
-    The rows (weeks x categories, a few hundred at most) are summed here into the totals,
-    the weekly "reported" series and the categories; one grouped scan of the window serves all
-    three.
+    Plain comparisons with the local Mondays' midnights, worked out here: no time zone
+    conversion or date truncation per row, which SQLite would run as a Python function
+    for every hazard of the window.
     """
-    tz = timezone.get_current_timezone()
+    bounds = [local_midnight(w) for w in period.weeks[1:]]
+    return Case(
+        When(**{f"{field}__lt": local_midnight(period.window_start)}, then=Value(-1)),
+        *(When(**{f"{field}__lt": bound}, then=Value(n)) for n, bound in enumerate(bounds)),
+        default=Value(len(bounds)),
+        output_field=IntegerField(),
+    )
+
+
+def _cohort(cohort: QuerySet, period: Period) -> dict:
+    """The window's hazards through the loop, per week and category, in one pass.
+
+    The rows (weeks x categories, a few hundred at most) are summed here into the totals
+    (where each closed hazard was resolved included: a fact stored when it closed), the
+    weekly "reported" series and the categories; one grouped scan of the window serves all.
+    """
+    # Only the stored facts and the index's columns: the window is read from the index alone
+    # (hazard_cell_window): counted by a column of it, not by the id, which the index lacks.
+    resolved = {
+        f"resolved_{key}": Count("reported_at", filter=Q(resolved=key)) for key in RESOLUTIONS
+    }
     rows = list(
         # Grouped on an expression of the category, not the bare column: SQLite would
         # otherwise walk the category index to save a sort, scanning every hazard there is
-        # instead of the window's range of the reported_at index.
-        cohort.annotate(week=TruncWeek("reported_at", tzinfo=tz), kind=F("category_id") + 0)
+        # instead of the window's range.
+        cohort.annotate(week=_week_index("reported_at", period), kind=F("category_id") + 0)
         .values("week", "kind")
         .annotate(
-            reported=Count("pk"),
-            accepted=Count("pk", filter=Q(accepted_at__isnull=False)),
-            submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
-            closed=Count("pk", filter=Q(status=Status.CLOSED)),
-            closed_in_time=Count("pk", filter=IN_TIME),
+            reported=Count("reported_at"),
+            accepted=Count("reported_at", filter=Q(accept_span__isnull=False)),
+            submitted=Count("reported_at", filter=Q(submitted_at__isnull=False)),
+            closed=Count("reported_at", filter=Q(close_span__isnull=False)),
+            closed_in_time=Count("reported_at", filter=Q(closed_in_time=True)),
+            **resolved,
         )
         .order_by()
     )
-    keys = ["reported", "accepted", "submitted", "closed", "closed_in_time"]
+    keys = ["reported", "accepted", "submitted", "closed", "closed_in_time", *resolved]
     totals = {key: sum(row[key] for row in rows) for key in keys}
-    totals.update(_resolutions(cohort))
     weeks: dict[datetime.date, int] = defaultdict(int)
     categories: dict[int, int] = defaultdict(int)
     for row in rows:
-        weeks[_local_day(row["week"])] += row["reported"]
+        weeks[period.weeks[row["week"]]] += row["reported"]
         categories[row["kind"]] += row["reported"]
     return {"totals": totals, "weeks": weeks, "categories": categories}
 
 
-def _resolutions(cohort: QuerySet) -> dict[str, int]:
-    """Where the window's closed hazards were resolved: each one's answer worked out once
-    (its two subqueries), then counted per answer."""
-    rows = (
-        cohort.filter(status=Status.CLOSED)
-        .annotate(
-            resolved=Case(
-                When(ever_escalated(), then=Value("escalated")),
-                When(accepted_in_own_cell(), then=Value("own")),
-                default=Value("higher"),
-            )
-        )
-        .values("resolved")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    found = {row["resolved"]: row["n"] for row in rows}
-    return {f"resolved_{key}": found.get(key, 0) for key in RESOLUTIONS}
-
-
-def _local_day(value) -> datetime.date:
-    # TruncWeek gives an aware datetime at local Monday midnight (a date on some backends).
-    return timezone.localtime(value).date() if isinstance(value, datetime.datetime) else value
-
-
 def _closed_weekly(hazards: QuerySet, period: Period) -> dict:
-    """Closed per local week of the window; closed this week and this month."""
-    tz = timezone.get_current_timezone()
+    """Closed per week of the window; closed this week and this month."""
     start = local_midnight(period.window_start)
     month_start = local_midnight(period.month_start)
-    closed = (
+    rows = (
         hazards.filter(status=Status.CLOSED, closed_at__gte=min(start, month_start))
-        .annotate(week=TruncWeek("closed_at", tzinfo=tz))
+        .annotate(week=_week_index("closed_at", period))
         .values("week")
-        .annotate(n=Count("pk"), in_month=Count("pk", filter=Q(closed_at__gte=month_start)))
+        .annotate(
+            n=Count("closed_at"), in_month=Count("closed_at", filter=Q(closed_at__gte=month_start))
+        )
         .order_by()
     )
-    rows = [(_local_day(r["week"]), r["n"], r["in_month"]) for r in closed]
+    closed = {period.weeks[r["week"]]: r["n"] for r in rows if r["week"] >= 0}
     return {
-        "closed": {week: n for week, n, _ in rows if week >= period.window_start},
-        "closed_week": sum(n for week, n, _ in rows if week == period.week_start),
-        "closed_month": sum(in_month for _, _, in_month in rows),
+        "closed": closed,
+        "closed_week": closed.get(period.week_start, 0),
+        "closed_month": sum(r["in_month"] for r in rows),
     }
 
 
-def _median(hazards: QuerySet, end_field: str, count: int) -> datetime.timedelta | None:
-    """The median of (end_field - reported_at) over `count` rows, by an ordered offset.
+def _median(hazards: QuerySet, span: str, count: int) -> datetime.timedelta | None:
+    """The median of the stored `span` (hazards.facts) over `count` rows, by an offset.
 
     Portable: the same ORDER BY ... LIMIT 2 OFFSET k runs on SQLite and PostgreSQL; the count
     comes from the cohort aggregate already made, so this is one query.
@@ -306,11 +282,9 @@ def _median(hazards: QuerySet, end_field: str, count: int) -> datetime.timedelta
     if not count:
         return None
     spans = list(
-        hazards.annotate(
-            span=ExpressionWrapper(F(end_field) - F("reported_at"), output_field=DurationField())
-        )
-        .order_by("span")
-        .values_list("span", flat=True)[(count - 1) // 2 : (count - 1) // 2 + 2]
+        hazards.filter(**{f"{span}__isnull": False})
+        .order_by(span)
+        .values_list(span, flat=True)[(count - 1) // 2 : (count - 1) // 2 + 2]
     )
     if count % 2 or len(spans) < 2:
         return spans[0] if spans else None
