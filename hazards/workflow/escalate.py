@@ -1,8 +1,8 @@
 """Escalation steps applied to hazards: the write half of hazards.escalation's scan.
 
 Every write is one statement for the whole run, whatever the number of steps: the claim, the
-hazards' levels (one UPDATE per stage), the events (INSERT ... SELECT from the claimed rows),
-the inbox rows (INSERT ... SELECT joined to the cells' managers) and the outbox rows
+hazards' levels (one UPDATE per stage), the events (INSERT ... SELECT from the claimed rows,
+then one UPDATE giving each row its event), the inbox rows (INSERT ... SELECT joined to the cells' managers) and the outbox rows
 (hazards.outbox). The steps' rows never pass through Python.
 """
 
@@ -50,6 +50,7 @@ def escalations_apply(now: datetime.datetime) -> int:
     with connection.cursor() as cursor:
         cursor.execute(_events_statement(), [Action.ESCALATE.value, at, token.hex])
         steps = cursor.rowcount
+        cursor.execute(_link_statement(), [at, token.hex])
         managers = cell_managers_many(
             GridCell.objects.filter(pk__in=Escalation.objects.filter(claim=token).values("cell"))
         )
@@ -58,28 +59,29 @@ def escalations_apply(now: datetime.datetime) -> int:
             chunk = pairs[first : first + PAIRS]
             cursor.execute(
                 _inbox_statement() % ", ".join(["(%s, %s)"] * len(chunk)),
-                [created, at, *(value for pair in chunk for value in pair), token.hex],
+                [created, *(value for pair in chunk for value in pair), token.hex],
             )
-    events = f"SELECT ev.id FROM {_claimed_events()}"
-    outbox.outbox_write_select(events, [at, token.hex])
+    events = (
+        f"SELECT event_id FROM {Escalation._meta.db_table} "
+        "WHERE claim = %s AND event_id IS NOT NULL"
+    )
+    outbox.outbox_write_select(events, [token.hex])
     return steps
 
 
-def _claimed_events() -> str:
-    """FROM ... WHERE: the claimed rows of this run (second parameter) and the event each
-    one got (at the first parameter's moment, same stage and level)."""
-    return f"{_claimed_join()} WHERE e.claim = %s"
-
-
-def _claimed_join() -> str:
+def _link_statement() -> str:
+    """UPDATE of the claimed rows (second parameter) with the event each one got (at the
+    first parameter's moment, same stage and level), for the statements after it."""
     if connection.vendor == "postgresql":
         level, stage = "(ev.data ->> 'level')::int", "ev.data ->> 'stage'"
     else:
         level, stage = "json_extract(ev.data, '$.level')", "json_extract(ev.data, '$.stage')"
+    table = Escalation._meta.db_table
     return (
-        f"{Escalation._meta.db_table} e JOIN {HazardEvent._meta.db_table} ev "
-        f"ON ev.hazard_id = e.hazard_id AND ev.at = %s AND ev.action = '{Action.ESCALATE}' "
-        f"AND {level} = e.level AND {stage} = e.stage"
+        f"UPDATE {table} SET event_id = (SELECT ev.id FROM {HazardEvent._meta.db_table} ev "
+        f"WHERE ev.hazard_id = {table}.hazard_id AND ev.at = %s "
+        f"AND ev.action = '{Action.ESCALATE}' AND {level} = {table}.level "
+        f"AND {stage} = {table}.stage) WHERE claim = %s"
     )
 
 
@@ -112,12 +114,12 @@ def _events_statement() -> str:
 
 
 def _inbox_statement() -> str:
-    """INSERT ... SELECT of the inbox rows: each claimed event for the managers of its row's
-    cell, given as VALUES (cell, user) in place of `%s`."""
+    """INSERT ... SELECT of the inbox rows: each claimed row's event for the managers of
+    its cell, given as VALUES (cell, user) in place of `%s`."""
     return (
         f"INSERT INTO {Notification._meta.db_table} "
         "(recipient_id, hazard_id, event_id, reason, created_at, read_at) "
-        "SELECT m.column2, e.hazard_id, ev.id, 'escalated', %%s, NULL "
-        f"FROM {_claimed_join().replace('%', '%%')} "
-        "JOIN (VALUES %s) m ON m.column1 = e.cell_id WHERE e.claim = %%s ON CONFLICT DO NOTHING"
+        "SELECT m.column2, e.hazard_id, e.event_id, 'escalated', %%s, NULL "
+        f"FROM {Escalation._meta.db_table} e JOIN (VALUES %s) m ON m.column1 = e.cell_id "
+        "WHERE e.claim = %%s AND e.event_id IS NOT NULL ON CONFLICT DO NOTHING"
     )
