@@ -1,9 +1,10 @@
 """Escalation steps applied to hazards: the write half of hazards.escalation's scan.
 
-Every write is one statement for the whole run, whatever the number of steps: the claim, the
-hazards' levels (one UPDATE per stage), the events (INSERT ... SELECT from the claimed rows,
-then one UPDATE giving each row its event), the inbox rows (INSERT ... SELECT joined to the cells' managers) and the outbox rows
-(hazards.outbox). The steps' rows never pass through Python.
+Every write is one statement for the whole run, whatever the number of steps: the claim,
+the hazards' levels (one UPDATE per stage), the events (INSERT ... SELECT from the claimed
+rows, then one UPDATE giving each row its event), the inbox rows (INSERT ... SELECT joined
+to the cells' managers) and the outbox rows (hazards.outbox). The steps' rows never pass
+through Python.
 """
 
 import datetime
