@@ -122,13 +122,15 @@ def main():
     now = timezone.now()
     open_count = Hazard.objects.open().count()
     start = time.perf_counter()
-    steps = escalation_scan(now=now)
+    with CaptureQueriesContext(connection) as queries:
+        steps = escalation_scan(now=now)
     first = time.perf_counter() - start
     start = time.perf_counter()
     again = escalation_scan(now=now)
     second = time.perf_counter() - start
     print(
-        f"\nescalation scan over {open_count:,} open hazards: {steps:,} steps in {first:.2f} s; "
+        f"\nescalation scan over {open_count:,} open hazards: {steps:,} steps in {first:.2f} s "
+        f"({len(queries)} queries); "
         f"run again: {again} steps in {second:.2f} s"
     )
 

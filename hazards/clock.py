@@ -53,6 +53,25 @@ class Clock:
             moment = midnight
         raise ValueError("deadline beyond ten years")
 
+    def before(self, end: datetime.datetime, hours: float) -> datetime.datetime:
+        """The latest moment with `hours` of clock time between it and `end`: a start is at
+        least that far behind `end` exactly when it is not after this moment."""
+        if not self.skip_non_working_days:
+            return end - hours * HOUR
+        remaining = datetime.timedelta(hours=hours)
+        moment = timezone.localtime(end)
+        for _ in range(3660):  # ten years of days, as in `add`
+            midnight = _midnight(moment)
+            if midnight == moment:  # at a midnight the day before is the one to count
+                midnight = _midnight(moment - HOUR)
+            if self.is_working_day(midnight.date()):
+                available = moment - midnight
+                if remaining <= available:
+                    return moment - remaining
+                remaining -= available
+            moment = midnight
+        raise ValueError("deadline beyond ten years")
+
     def elapsed(self, start: datetime.datetime, end: datetime.datetime) -> datetime.timedelta:
         """Clock time between two moments (zero when `end` is not after `start`)."""
         if end <= start:
@@ -68,6 +87,12 @@ class Clock:
                 total += min(midnight, end) - moment
             moment = midnight
         return total
+
+
+def _midnight(moment: datetime.datetime) -> datetime.datetime:
+    return timezone.make_aware(
+        datetime.datetime.combine(moment.date(), datetime.time()), moment.tzinfo
+    )
 
 
 def _next_midnight(moment: datetime.datetime) -> datetime.datetime:

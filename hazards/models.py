@@ -401,6 +401,10 @@ class Escalation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     claim = models.UUIDField(null=True, blank=True)
+    # The step's event, once applied: the inbox and outbox rows of a run join through it.
+    event = models.ForeignKey(
+        HazardEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -409,6 +413,7 @@ class Escalation(models.Model):
             ),
         ]
         indexes = [
+            models.Index(fields=["claim"], name="escalation_claim"),
             models.Index(
                 fields=["created_at"],
                 name="escalation_unprocessed",

@@ -20,7 +20,8 @@ import logging
 import uuid
 
 from django.conf import settings
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -29,6 +30,7 @@ from .models import (
     Delivery,
     DeliveryKind,
     DeliveryStatus,
+    Hazard,
     HazardEvent,
     Notification,
     WebhookChannel,
@@ -68,6 +70,46 @@ def outbox_write(events: list[HazardEvent]) -> int:
         ]
     Delivery.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+def outbox_write_select(events: str, params: list) -> int:
+    """`outbox_write` for events given as a subquery (`events` selects their ids, with
+    `params`), in two INSERT ... SELECT statements whatever their number; for steps that
+    write many events at once (the escalation scan). Queues them for after the commit."""
+    if connection.vendor == "postgresql":
+        key = "gen_random_uuid()"
+    else:
+        key = "lower(hex(randomblob(16)))"  # Django keeps UUIDs as 32 hex digits there
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    head = (
+        f"INSERT INTO {Delivery._meta.db_table} (event_id, kind, recipient_id, channel_id, "
+        'target, "key", status, attempts, next_attempt_at, claim, last_error, created_at, '
+        "sent_at) "
+    )
+    pending = f"{key}, '{DeliveryStatus.PENDING}', 0, %s, NULL, '', %s, NULL"
+    user = get_user_model()._meta.db_table
+    emails = (
+        f"{head}SELECT n.event_id, '{DeliveryKind.EMAIL}', n.recipient_id, NULL, u.email, "
+        f"{pending} FROM {Notification._meta.db_table} n JOIN {user} u ON u.id = n.recipient_id "
+        f"WHERE n.event_id IN ({events}) AND u.email <> '' ORDER BY n.event_id, n.recipient_id"
+    )
+    actions = ", ".join(f"'{action}'" for action in sorted(delivery.GROUP_ACTIONS))
+    posts = (
+        f"{head}SELECT ev.id, '{DeliveryKind.WEBHOOK}', NULL, w.id, w.name, {pending} "
+        f"FROM {HazardEvent._meta.db_table} ev "
+        f"JOIN {Hazard._meta.db_table} h ON h.id = ev.hazard_id "
+        f"JOIN {WebhookChannel._meta.db_table} w ON w.school_id = h.school_id AND w.is_active "
+        f"WHERE ev.id IN ({events}) AND ev.action IN ({actions}) ORDER BY ev.id, w.id"
+    )
+    written = 0
+    with connection.cursor() as cursor:
+        for sql in (emails, posts):
+            cursor.execute(sql, [now, now, *params])
+            written += max(cursor.rowcount, 0)
+        if written:
+            cursor.execute(events, params)
+            dispatch_after_commit([pk for (pk,) in cursor.fetchall()])
+    return written
 
 
 def dispatch_after_commit(event_ids: list[int]) -> None:

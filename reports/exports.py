@@ -7,6 +7,7 @@ the rows into a write-only workbook). Scope comes from `grids.access` and
 """
 
 import datetime
+import itertools
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -295,31 +296,62 @@ def _photo_count(kind: str):
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def ledger_rows(spec: Spec, now=None):
-    """Each hazard in the export as a dict of its figures; events prefetched per chunk.
+LEDGER_FIELDS = [
+    "pk",
+    "number",
+    "reported_at",
+    "is_anonymous",
+    "reporter_id",
+    "cell__code",
+    "cell__name",
+    "spot",
+    "category__name",
+    "severity",
+    "description",
+    "status",
+    "assignee__name",
+    "accept_due_at",
+    "accepted_at",
+    "rectify_due_at",
+    "interim_measures",
+    "photos_before",
+    "photos_after",
+]
 
-    Queries: one for the hazards (with their cell, category, people and photo counts) and
-    one per CHUNK hazards for their events with each actor's person.
+
+def ledger_rows(spec: Spec, now=None):
+    """Each hazard in the export as a dict of its figures; events fetched per chunk.
+
+    Queries: one for the hazards (with their cell, category, assignee and photo counts) and
+    one per CHUNK hazards for their events. Both come as plain rows (named tuples), not
+    model instances: nothing per row but the values.
     """
     now = now or timezone.now()
-    events = HazardEvent.objects.only("hazard_id", "action", "actor_id", "at").order_by("at", "id")
     hazards = (
         ledger_hazards(spec)
-        .select_related("cell", "category", "assignee")
         .annotate(
             photos_before=_photo_count(PhotoKind.BEFORE),
             photos_after=_photo_count(PhotoKind.AFTER),
         )
-        .prefetch_related(Prefetch("events", queryset=events, to_attr="steps"))
         .order_by("reported_at", "id")
+        .values_list(*LEDGER_FIELDS, named=True)
+        .iterator(chunk_size=CHUNK)
     )
-    for hazard in hazards.iterator(chunk_size=CHUNK):
-        yield ledger_figures(hazard, hazard.steps, now)
-        hazard.steps = []  # events point back at their hazard: free the cycle by refcount
+    while chunk := list(itertools.islice(hazards, CHUNK)):
+        steps = defaultdict(list)
+        for step in (
+            HazardEvent.objects.filter(hazard_id__in=[hazard.pk for hazard in chunk])
+            .order_by("at", "id")
+            .values_list("hazard_id", "action", "actor_id", "at", named=True)
+        ):
+            steps[step.hazard_id].append(step)
+        for hazard in chunk:
+            yield ledger_figures(hazard, steps.pop(hazard.pk, []), now)
 
 
-def ledger_figures(hazard: Hazard, steps: list[HazardEvent], now) -> dict:
-    """The ledger's numbers for one hazard, from the hazard and its events only."""
+def ledger_figures(hazard, steps, now) -> dict:
+    """The ledger's numbers for one hazard (a row of LEDGER_FIELDS), from the hazard and its
+    events (rows with their action, actor_id and at) only."""
     first = {}
     last = {}
     counts = defaultdict(int)
@@ -371,15 +403,15 @@ def ledger_write(spec: Spec, workbook) -> int:
                 hazard.number,
                 _local(hazard.reported_at),
                 anonymous if hazard.is_anonymous else who(hazard.reporter_id),
-                f"{hazard.cell.code} {hazard.cell.name}",
+                f"{hazard.cell__code} {hazard.cell__name}",
                 hazard.spot,
-                hazard.category.name,
+                hazard.category__name,
                 str(severity_label.get(hazard.severity, hazard.severity)),
                 hazard.description,
                 str(status_label.get(hazard.status, hazard.status)),
                 _local(decided.at) if decided else "",
                 who(decided.actor_id) if decided else "",
-                hazard.assignee.name if hazard.assignee else "",
+                hazard.assignee__name or "",
                 _local(hazard.rectify_due_at),
                 hazard.interim_measures,
                 _local(submitted.at) if submitted else "",

@@ -9,7 +9,7 @@ from copy import copy
 from dataclasses import dataclass
 
 import openpyxl
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -80,7 +80,7 @@ class SheetWriter:
         sheet.append(upper)
         sheet.append(lower)
         self.rows = 0
-        self._body_style = None
+        self._body = None
 
     def _cell(self, value, font=None, alignment=WRAP, border=True):
         cell = WriteOnlyCell(self.sheet, value=value)
@@ -91,14 +91,30 @@ class SheetWriter:
             cell.border = BORDER
         return cell
 
-    def _body_cell(self, value):
-        """A body cell: the style is registered once and its index array copied, because
-        assigning style objects hashes them for every cell (most of the writing time)."""
-        if self._body_style is None:
-            self._body_style = self._cell(None)._style
-        cell = WriteOnlyCell(self.sheet, value=value)
-        cell._style = copy(self._body_style)
-        return cell
+    def _body_cells(self) -> list["_BodyCell"]:
+        """One reusable body cell per column, its style registered once.
+
+        openpyxl's write-only sheet turns each appended value into a cell and serialises it
+        at once, before taking the next; assigning a style to a cell hashes the style objects,
+        and handing it a ready cell goes through a failed conversion of the value first. The
+        sheet's rows are instead fed these cells with the new values set: one value check per
+        cell, nothing else created per cell.
+        """
+        style = self._cell(None)._style
+        style_id = self.sheet.parent._cell_styles.add(style)
+        cells = [
+            _BodyCell(self.sheet, column, style, style_id)
+            for column in range(1, 1 + len(self.columns))
+        ]
+        self.sheet._values_to_row = self._body_row
+        return cells
+
+    def _body_row(self, values, row_idx):
+        """Stands in for the sheet's `_values_to_row` once the header is written."""
+        for cell, value in zip(self._body, values, strict=True):
+            cell.value = value
+            cell.row = row_idx
+            yield cell
 
     def _head(self, value):
         cell = self._cell(value, HEAD_FONT, CENTER)
@@ -106,8 +122,22 @@ class SheetWriter:
         return cell
 
     def append(self, values) -> None:
-        self.sheet.append([self._body_cell(value) for value in values])
+        if self._body is None:
+            self._body = self._body_cells()
+        self.sheet.append(values)
         self.rows += 1
+
+
+class _BodyCell(Cell):
+    """A body cell with its style id fixed (openpyxl looks it up by hashing the style for
+    every cell written)."""
+
+    __slots__ = ("has_style", "style_id")
+
+    def __init__(self, sheet, column: int, style, style_id: int):
+        super().__init__(sheet, column=column, style_array=copy(style))
+        self.style_id = style_id
+        self.has_style = True
 
 
 def new_workbook():

@@ -160,3 +160,25 @@ def test_rights_follow_a_handover(grid):
     )
     assert not access.covers(grid.users["guard"], grid.cells["gate"])
     assert access.covers(grid.users["teacher2"], grid.cells["gate"])
+
+
+def test_cell_managers_many_agrees_with_cell_managers(grid):
+    """The escalation scan resolves every cell's managers at once: the same people as one
+    cell at a time, gaps (grade1's head has no login), on-duty first, and other schools."""
+    from guardian.shortcuts import assign_perm
+
+    from grids.models import GridCell
+
+    assign_perm("grids.on_duty", grid.users["guard"], grid.cells["teaching"])
+
+    def one_by_one():
+        return {cell.pk: sorted(access.cell_managers(cell)) for cell in GridCell.objects.all()}
+
+    many = access.cell_managers_many(GridCell.objects.all())
+    assert {pk: sorted(users) for pk, users in many.items()} == one_by_one()
+    assert many[grid.cells["teaching"].pk] == [grid.users["guard"].pk]  # on duty comes first
+    assert many[grid.cells["grade1"].pk] == [grid.users["guard"].pk]  # the gap goes up to it
+    assert access.cell_managers_many(GridCell.objects.filter(pk=grid.cells["road"].pk)) == {
+        grid.cells["road"].pk: access.cell_managers(grid.cells["road"])
+    }
+    assert access.cell_managers_many(GridCell.objects.none()) == {}

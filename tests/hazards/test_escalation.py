@@ -156,3 +156,49 @@ def test_concurrent_scans_escalate_once():
     assert HazardEvent.objects.filter(action=Action.ESCALATE).count() == 60
     for hazard in hazards:
         assert escalate_events(hazard) == 3
+
+
+def test_clock_before_is_the_latest_start_that_far_back(grid):
+    NonWorkingDay.objects.create(school=grid.school, date=datetime.date(2026, 11, 9))
+    calendar = Clock()
+    working = Clock(skip_non_working_days=True, holidays={datetime.date(2026, 11, 9)})
+    minute = datetime.timedelta(minutes=1)
+    for end in [T0 + n * 7 * H for n in range(40)]:  # Monday 2 to Wednesday 14 November
+        for hours in [0, 1, 15, 24, 48, 72]:
+            for clock in (calendar, working):
+                start = clock.before(end, hours)
+                assert clock.elapsed(start, end) == hours * H, (end, hours)
+                if hours:
+                    assert clock.elapsed(start + minute, end) < hours * H, (end, hours)
+
+
+def test_the_scan_takes_every_school_as_far_as_its_own_clock_says(grid):
+    """Many hazards in both schools, one of them on working days: the rows the scan inserts
+    are exactly those the rule gives hazard by hazard (one level per period past the
+    deadline, up to level 1), each with the ancestor that many levels up."""
+    from hazards.clock import settings_for
+    from hazards.models import Hazard
+
+    south = grid.other_school.hazard_settings
+    south.skip_non_working_days = True
+    south.save()
+    NonWorkingDay.objects.create(school=grid.other_school, date=datetime.date(2026, 11, 9))
+    for n in range(12):
+        report(grid, cell="class2", severity="serious" if n % 3 else "general", now=T0 + n * 7 * H)
+        report(grid, reporter="outsider", cell="south_class", now=T0 + n * 9 * H)
+    now = T0 + 130 * H
+    expected = set()
+    for hazard in Hazard.objects.select_related("cell"):
+        clock = Clock.for_school(hazard.school_id)
+        period = settings_for(hazard.school_id).hours("escalate", hazard.severity) * H
+        if hazard.accept_due_at > now:
+            continue
+        steps = min(1 + int(clock.elapsed(hazard.accept_due_at, now) / period), hazard.cell.depth)
+        ancestors = list(hazard.cell.get_ancestors(ascending=True))
+        expected |= {(hazard.pk, level, ancestors[level - 1].pk) for level in range(1, steps + 1)}
+    assert len(expected) > 24
+    assert escalation_scan(now=now) == len(expected)
+    assert set(Escalation.objects.values_list("hazard", "level", "cell")) == expected
+    for hazard in Hazard.objects.all():
+        levels = [level for h, level, _cell in expected if h == hazard.pk]
+        assert hazard.escalation_level == max(levels, default=0)

@@ -239,6 +239,10 @@ def test_ledger_figures(grid, ledger, client_for):
     assert sheet.print_title_rows == "$2:$3" and sheet.freeze_panes == "A4"
     assert sheet.page_setup.orientation == "landscape"
     rows = rows_of(sheet)
+    # Every body cell is styled, the empty ones too (the writer reuses one cell per column).
+    body = [cell for row in sheet.iter_rows(min_row=4, max_col=27) for cell in row]
+    assert len(body) == 3 * 27
+    assert all(c.border.bottom.style == "thin" and c.alignment.wrap_text for c in body)
     assert [r[1] for r in rows] == [
         ledger["done"].number,
         ledger["late"].number,
