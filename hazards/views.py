@@ -33,6 +33,7 @@ from .forms import (
 from .models import Action, HazardPhoto, Notification
 
 PAGE_SIZE = 20
+LIST_REACH = 1000  # rows a list counts past the start of its page before saying "more than"
 
 
 @login_required
@@ -56,7 +57,7 @@ def hazard_list(request):
         hazards = selectors.reported_by(user)
     else:
         hazards = selectors.todo(user)
-    page = Paginator(hazards, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.list_page(hazards, request.GET.get("page"), PAGE_SIZE, LIST_REACH)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -156,7 +157,7 @@ def _action_forms(request, hazard, bound=None):
 
 @login_required
 def detail(request, pk, bound=None):
-    hazard = permissions.get_visible_hazard_or_404(request.user, pk)
+    hazard = selectors.hazard_page(request.user, pk)
     Notification.objects.filter(recipient=request.user, hazard=hazard, read_at__isnull=True).update(
         read_at=timezone.now()
     )
