@@ -183,11 +183,17 @@ def queue(user, filters: dict) -> QuerySet[Hazard]:
 
 
 def hazard_page(user, pk) -> Hazard:
-    """The hazard of its page, if the user may see it, with what the page shows of it
-    (the reporter's name too) in one query."""
+    """The hazard of its page, if the user may see it, with what the page shows of it (the
+    reporter's name too) and the school's hazard settings (the accept form's default
+    deadline) in one query."""
     return access.get_in_reach_or_404(
         permissions.visible_hazards(user).select_related(
-            "cell", "school", "category", "assignee", "reporter__grid_person", "rectified_by"
+            "cell",
+            "school__hazard_settings",
+            "category",
+            "assignee",
+            "reporter__grid_person",
+            "rectified_by",
         ),
         pk=pk,
     )

@@ -274,6 +274,18 @@ def test_inbox_counts_and_reads(grid, client_for):
     assert 'data-testid="unread"' not in client.get(reverse("home")).content.decode()
 
 
+def test_the_hazard_page_reads_its_own_notices_and_counts_the_rest(grid, client_for):
+    first = report(grid, reporter="guard", cell="class1")
+    second = report(grid, reporter="guard", cell="class1")
+    client = client_for(grid.users["teacher"])
+    page = client.get(reverse("hazards:detail", args=[first.pk])).content.decode()
+    assert 'data-testid="unread">1<' in page  # the second one's, shown on the first's page
+    assert first.notifications.filter(read_at__isnull=True).count() == 0
+    assert second.notifications.filter(read_at__isnull=True).count() == 1
+    page = client.get(reverse("hazards:detail", args=[second.pk])).content.decode()
+    assert 'data-testid="unread"' not in page
+
+
 def test_interim_measures_are_asked_for_major_hazards_only(grid, client_for):
     client = client_for(grid.users["manager"])
     general = report(grid, cell="class2")
