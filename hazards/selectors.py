@@ -37,6 +37,7 @@ class ListPaginator(Paginator):
         except (TypeError, ValueError):
             start = 0
         self.bound = start + reach
+        self.more = False
 
     @cached_property
     def count(self) -> int:
@@ -57,9 +58,7 @@ def list_page(hazards: QuerySet[Hazard], number, per_page: int = 20, reach: int 
     rows with their cell, category and assignee, in one query. Joining those for the whole
     list made the planners find every matching hazard and sort them all before taking 20."""
     ids = hazards.order_by(*LIST_ORDER).values_list("pk", flat=True)
-    paginator = ListPaginator(ids, per_page, number, reach)
-    paginator.more = False
-    page = paginator.get_page(number)
+    page = ListPaginator(ids, per_page, number, reach).get_page(number)
     page.object_list = _for_list(Hazard.objects.filter(pk__in=page.object_list))
     return page
 
