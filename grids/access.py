@@ -20,7 +20,7 @@ permission rows, never a permission row per object. Other apps build their
 
 from collections import defaultdict
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from .models import (
@@ -81,21 +81,33 @@ def _rights(user, codename: str | tuple[str, ...]) -> QuerySet:
     return _all_rights(codename).filter(user=user)
 
 
-def _rights_above(user, codename: str | tuple[str, ...], cell_path: str = "") -> QuerySet:
-    """The user's `codename` rows on the outer query's cell or one of its ancestors.
+def _is_real_user(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active)
 
-    `cell_path` leads from the outer row to its cell ("" when the outer row is a cell,
-    "cell__" for a row with a `cell` foreign key).
-    """
-    return _rights(user, codename).filter(
-        content_object__tree_id=OuterRef(f"{cell_path}tree_id"),
-        content_object__lft__lte=OuterRef(f"{cell_path}lft"),
-        content_object__rght__gte=OuterRef(f"{cell_path}rght"),
+
+def _covered_cell_ids(user, codename: str | tuple[str, ...]) -> QuerySet:
+    """The ids of the cells under the user's `codename` cells, as a subquery: a range join
+    of their rights' cells on tree_id/lft/rght, restricted to the school of each right's cell.
+    Its cost follows the user's schools (and their rights), not every cell of the table."""
+    below = "content_object__school__cells__"
+    return (
+        _rights(user, codename)
+        .filter(
+            **{
+                f"{below}tree_id": F("content_object__tree_id"),
+                f"{below}lft__gte": F("content_object__lft"),
+                f"{below}rght__lte": F("content_object__rght"),
+            }
+        )
+        .values(f"{below}id")
     )
 
 
-def _is_real_user(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active)
+def _cells_under(user, codename: str | tuple[str, ...]) -> QuerySet[GridCell]:
+    # The trees of the user's rights as well: in tree order, the cells are read from those
+    # trees alone (the tree_id index), not by walking every tree of the table.
+    trees = _rights(user, codename).values("content_object__tree_id")
+    return GridCell.objects.filter(tree_id__in=trees, pk__in=_covered_cell_ids(user, codename))
 
 
 def covered_cells(user) -> QuerySet[GridCell]:
@@ -103,26 +115,27 @@ def covered_cells(user) -> QuerySet[GridCell]:
     duty in today."""
     if not _is_real_user(user):
         return GridCell.objects.none()
-    return GridCell.objects.filter(Exists(_rights_above(user, ACTING)))
+    return _cells_under(user, ACTING)
 
 
 def managed_cells(user) -> QuerySet[GridCell]:
     """Cells under a cell the user holds a managing post in: a day on duty does not count."""
     if not _is_real_user(user):
         return GridCell.objects.none()
-    return GridCell.objects.filter(Exists(_rights_above(user, MANAGE)))
+    return _cells_under(user, MANAGE)
 
 
 def cell_filter(user, cell_path: str) -> Q:
     """A Q for another model's rows whose cell (at `cell_path`, e.g. "cell") the user covers.
 
     Hazards and checks use it: `Hazard.objects.filter(cell_filter(user, "cell"))`. The covered
-    cells are an uncorrelated subquery, evaluated once, so the rows are found through their
-    cell index rather than by testing the rights of each row.
+    cells are an uncorrelated subquery (the range join of `_covered_cell_ids`), evaluated
+    once, so the rows are found through their cell index rather than by testing the rights
+    of each row.
     """
     if not _is_real_user(user):
         return Q(pk__in=[])
-    return Q(**{f"{cell_path}__in": covered_cells(user).values("pk")})
+    return Q(**{f"{cell_path}__in": _covered_cell_ids(user, ACTING)})
 
 
 def covers(user, cell: GridCell, codename: str | tuple[str, ...] = ACTING) -> bool:
@@ -145,9 +158,7 @@ def assigned_cells(user, on=None) -> QuerySet[GridCell]:
     """Cells where the user's person currently holds any role."""
     if not _is_real_user(user):
         return GridCell.objects.none()
-    return GridCell.objects.filter(
-        Exists(Assignment.objects.current(on).filter(cell=OuterRef("pk"), person__user=user))
-    )
+    return GridCell.objects.filter(pk__in=assigned_cell_ids(user, on))
 
 
 def administered_schools(user) -> QuerySet[School]:
@@ -185,10 +196,11 @@ def visible_cells(user) -> QuerySet[GridCell]:
     school admin the whole school. One query."""
     if not _is_real_user(user):
         return GridCell.objects.none()
-    mine = Assignment.objects.current().filter(cell=OuterRef("pk"), person__user=user)
-    administered = _rights(user, ADMINISTER).filter(content_object__school=OuterRef("school"))
+    administered = _rights(user, ADMINISTER).values("content_object__school_id")
     return GridCell.objects.filter(
-        Exists(_rights_above(user, ACTING)) | Exists(mine) | Exists(administered)
+        Q(pk__in=_covered_cell_ids(user, ACTING))
+        | Q(pk__in=assigned_cell_ids(user))
+        | Q(school__in=administered)
     )
 
 

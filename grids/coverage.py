@@ -128,7 +128,13 @@ def register_check(check: ExtraCheck) -> ExtraCheck:
 
 def grid_problems(school: School, on: date | None = None) -> list[Problem]:
     """Every rule broken and every empty cell in the school's grid, in tree order."""
-    cells = list(school.cells.select_related("parent").order_by("tree_id", "lft"))
+    cells = list(school.cells.order_by("tree_id", "lft"))
+    # Each cell's parent is in the list: attach it rather than load every parent again
+    # (a second model instance per cell was half the cost at 2,000 cells).
+    by_id = {cell.pk: cell for cell in cells}
+    for cell in cells:
+        if cell.parent_id in by_id:
+            GridCell.parent.field.set_cached_value(cell, by_id[cell.parent_id])
     by_cell = current_assignments_by_cell(school.cells.all(), on)
     outside_roles = list(school.roles.filter(kind=RoleKind.OUTSIDE))
     problems = check_cells(cells, by_cell, outside_roles)

@@ -39,9 +39,10 @@ def home(request):
         context["keeps_gate"] = gate_cells(user).exists()
         context["plans_rosters"] = plannable_cells(user).exists()
         context["checks_today"] = today_counts(user, timezone.localdate())
-        todo = hazard_selectors.todo(user)
-        context["todo_count"] = todo.count()
-        context["todo"] = todo[:5]
+        todo = hazard_selectors.list_page(hazard_selectors.todo(user), 1, per_page=5, reach=99)
+        context["todo_count"] = todo.paginator.count
+        context["todo_more"] = todo.paginator.more
+        context["todo"] = todo
         context["health"] = duties_home.health_card(user)
         context["visitors"] = duties_home.visitors_card(user)
         if can_view_coverage(user, person.school):

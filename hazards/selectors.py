@@ -1,34 +1,91 @@
 """Reads for the hazard pages: lists that scale with the page, not the table."""
 
 import datetime
+import math
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from grids import access
 from grids.models import Assignment
 
+from . import permissions
 from .models import Action, Hazard, HazardEvent, Notification, Resolution, Status
+
+LIST_ORDER = ("-reported_at", "-id")  # report order: the `hazard_reported_at` index walks it
+LIST_RELATED = ("cell", "category", "assignee")
 
 
 def _for_list(queryset: QuerySet) -> QuerySet:
-    return queryset.select_related("cell", "category", "assignee").order_by("-reported_at", "-id")
+    return queryset.select_related(*LIST_RELATED).order_by(*LIST_ORDER)
+
+
+class ListPaginator(Paginator):
+    """Pages of a hazard list whose cost follows the page, not the table.
+
+    The count stops `reach` rows past the start of the page asked for (a bounded count: one
+    index walk of at most that many rows); when there are more, `more` is set and the page
+    says "more than". Paging on always works: each page moves the bound along.
+    """
+
+    def __init__(self, object_list, per_page, number, reach):
+        super().__init__(object_list, per_page)
+        try:
+            start = (max(int(number), 1) - 1) * per_page
+        except (TypeError, ValueError):
+            start = 0
+        self.bound = start + reach
+        self.more = False
+
+    @cached_property
+    def count(self) -> int:
+        # Unordered: any index may find the rows, and the walk stops at the bound.
+        counted = self.object_list.order_by()[: self.bound + 1].count()
+        self.more = counted > self.bound
+        return counted
+
+    @property
+    def known_pages(self) -> int:
+        """The pages known to be full, when there are more than counted."""
+        return math.ceil(self.bound / self.per_page)
+
+
+def list_page(hazards: QuerySet[Hazard], number, per_page: int = 20, reach: int = 1000) -> Page:
+    """Page `number` of a hazard list (ordered by `_for_list`): its ids first, through the
+    list's order alone (a walk of the report-order index when the filters allow), then those
+    rows with their cell, category and assignee, in one query. Joining those for the whole
+    list made the planners find every matching hazard and sort them all before taking 20."""
+    ids = hazards.order_by(*LIST_ORDER).values_list("pk", flat=True)
+    page = ListPaginator(ids, per_page, number, reach).get_page(number)
+    page.object_list = _for_list(Hazard.objects.filter(pk__in=page.object_list))
+    return page
 
 
 def todo(user) -> QuerySet[Hazard]:
     """What waits for this user, not everything they could act on: hazards to rectify as
     assignee, and those they were asked to accept or verify (as the nearest manager, by
-    escalation, or as level 1 for a major hazard) that are still in that state."""
+    escalation, or as level 1 for a major hazard) that are still in that state.
+
+    The three are found apart, each through its own index (the assignee's, the inbox's),
+    and united: one `OR` of them read every hazard of the table."""
     asked = Notification.objects.filter(recipient=user)
     to_accept = asked.filter(reason__in=["to_accept", "major", "escalated"]).values("hazard_id")
     to_verify = asked.filter(reason__in=["to_verify", "escalated"]).values("hazard_id")
-    return _for_list(
-        Hazard.objects.filter(
-            Q(status=Status.RECTIFYING, assignee__user=user)
-            | Q(status=Status.REPORTED, pk__in=to_accept)
-            | (Q(status=Status.VERIFYING, pk__in=to_verify) & ~Q(rectified_by=user))
+    hazards = Hazard.objects.order_by()
+    ids = (
+        hazards.filter(status=Status.RECTIFYING, assignee__user=user)
+        .values("pk")
+        .union(
+            hazards.filter(status=Status.REPORTED, pk__in=to_accept).values("pk"),
+            hazards.filter(status=Status.VERIFYING, pk__in=to_verify)
+            .exclude(rectified_by=user)
+            .values("pk"),
+            all=True,
         )
     )
+    return _for_list(Hazard.objects.filter(pk__in=ids))
 
 
 def reported_by(user) -> QuerySet[Hazard]:
@@ -121,6 +178,23 @@ def queue(user, filters: dict) -> QuerySet[Hazard]:
     if filters.get("resolved") in RESOLUTIONS:
         hazards = hazards.filter(RESOLUTIONS[filters["resolved"]]())
     return _for_list(hazards)
+
+
+def hazard_page(user, pk) -> Hazard:
+    """The hazard of its page, if the user may see it, with what the page shows of it (the
+    reporter's name too) and the school's hazard settings (the accept form's default
+    deadline) in one query."""
+    return access.get_in_reach_or_404(
+        permissions.visible_hazards(user).select_related(
+            "cell",
+            "school__hazard_settings",
+            "category",
+            "assignee",
+            "reporter__grid_person",
+            "rectified_by",
+        ),
+        pk=pk,
+    )
 
 
 def timeline(hazard: Hazard) -> QuerySet[HazardEvent]:

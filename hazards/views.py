@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,9 +31,10 @@ from .forms import (
     SubmitForm,
     VerifyForm,
 )
-from .models import Action, HazardPhoto, Notification
+from .models import Action, HazardPhoto, HazardSettings, Notification
 
 PAGE_SIZE = 20
+LIST_REACH = 1000  # rows a list counts past the start of its page before saying "more than"
 
 
 @login_required
@@ -56,7 +58,7 @@ def hazard_list(request):
         hazards = selectors.reported_by(user)
     else:
         hazards = selectors.todo(user)
-    page = Paginator(hazards, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.list_page(hazards, request.GET.get("page"), PAGE_SIZE, LIST_REACH)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -145,7 +147,10 @@ def _action_forms(request, hazard, bound=None):
             continue
         form_class, extra = ACTIONS[action][0], {}
         if action == Action.ACCEPT:
-            settings = settings_for(hazard.school_id)
+            try:  # read with the hazard (selectors.hazard_page)
+                settings = hazard.school.hazard_settings
+            except HazardSettings.DoesNotExist:
+                settings = settings_for(hazard.school_id)
             clock = Clock.for_school(hazard.school_id, settings)
             extra["default_due"] = clock.add(
                 timezone.now(), settings.hours("rectify", hazard.severity)
@@ -156,10 +161,16 @@ def _action_forms(request, hazard, bound=None):
 
 @login_required
 def detail(request, pk, bound=None):
-    hazard = permissions.get_visible_hazard_or_404(request.user, pk)
-    Notification.objects.filter(recipient=request.user, hazard=hazard, read_at__isnull=True).update(
-        read_at=timezone.now()
+    hazard = selectors.hazard_page(request.user, pk)
+    # The header's unread count and this hazard's share of it, in one query: the update that
+    # marks them read runs only when there is something to mark.
+    unread = Notification.objects.filter(recipient=request.user, read_at__isnull=True).aggregate(
+        total=Count("pk"), here=Count("pk", filter=Q(hazard=hazard))
     )
+    if unread["here"]:
+        Notification.objects.filter(
+            recipient=request.user, hazard=hazard, read_at__isnull=True
+        ).update(read_at=timezone.now())
     events = list(selectors.timeline(hazard))
     forms = _action_forms(request, hazard, bound)
     context = {
@@ -169,6 +180,7 @@ def detail(request, pk, bound=None):
         "after": [p for e in events for p in e.photos.all() if p.kind == "after"],
         "forms": forms,
         "open_action": bound[0] if bound else next(iter(forms), None),
+        "inbox_unread": unread["total"] - unread["here"],
     }
     return render(request, "hazards/detail.html", context, status=400 if bound else 200)
 

@@ -182,3 +182,16 @@ def test_cell_managers_many_agrees_with_cell_managers(grid):
         grid.cells["road"].pk: access.cell_managers(grid.cells["road"])
     }
     assert access.cell_managers_many(GridCell.objects.none()) == {}
+
+
+@pytest.mark.parametrize("persona", sorted(COVERS))
+def test_covered_and_visible_cells_follow_the_matrix(grid, persona):
+    # The range join on the rights' tree_id/lft/rght gives each cell once, in its school.
+    user = grid.users[persona]
+    covered = list(access.covered_cells(user).values_list("pk", flat=True))
+    assert len(covered) == len(set(covered))
+    assert {code for code in ALL if grid.cells[code].pk in covered} == COVERS[persona]
+    visible = set(access.visible_cells(user).values_list("pk", flat=True))
+    assert {code for code in ALL if grid.cells[code].pk in visible} == VIEWS[persona]
+    managed = set(access.managed_cells(user).values_list("pk", flat=True))
+    assert managed <= set(covered)

@@ -7,8 +7,9 @@ from django.urls import reverse
 
 from hazards.models import Action, Hazard, HazardEvent, HazardPhoto, Status
 
-from .helpers import accept, image_bytes, report, submit, upload
+from .helpers import T0, accept, image_bytes, report, submit, upload
 
+EN = {"accept-language": "en"}
 NORTH_HAZARD_CELLS = ["class1", "class2", "canteen", "gate", "road"]
 
 
@@ -273,6 +274,18 @@ def test_inbox_counts_and_reads(grid, client_for):
     assert 'data-testid="unread"' not in client.get(reverse("home")).content.decode()
 
 
+def test_the_hazard_page_reads_its_own_notices_and_counts_the_rest(grid, client_for):
+    first = report(grid, reporter="guard", cell="class1")
+    second = report(grid, reporter="guard", cell="class1")
+    client = client_for(grid.users["teacher"])
+    page = client.get(reverse("hazards:detail", args=[first.pk])).content.decode()
+    assert 'data-testid="unread">1<' in page  # the second one's, shown on the first's page
+    assert first.notifications.filter(read_at__isnull=True).count() == 0
+    assert second.notifications.filter(read_at__isnull=True).count() == 1
+    page = client.get(reverse("hazards:detail", args=[second.pk])).content.decode()
+    assert 'data-testid="unread"' not in page
+
+
 def test_interim_measures_are_asked_for_major_hazards_only(grid, client_for):
     client = client_for(grid.users["manager"])
     general = report(grid, cell="class2")
@@ -303,3 +316,34 @@ def test_overdue_is_marked_on_every_list(grid, client_for):
     client = client_for(grid.users["teacher"])
     for url in [reverse("home"), reverse("hazards:list")]:
         assert "text-danger fw-semibold" in client.get(url).content.decode(), url
+
+
+def test_the_queue_counts_up_to_a_bound_and_pages_on(grid, client_for, monkeypatch):
+    # A list counts at most LIST_REACH rows past its page: beyond, it says "more than".
+    from hazards import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "LIST_REACH", 3)
+    hazards = [
+        report(grid, reporter="guard", cell="class1", now=T0 + datetime.timedelta(minutes=n))
+        for n in range(8)
+    ]
+    newest_first = [h.number for h in reversed(hazards)]
+    client = client_for(grid.users["principal"])
+    url = reverse("hazards:list") + "?tab=queue"
+
+    first = client.get(url, headers=EN)
+    assert first.context["page"].paginator.more
+    assert [h.number for h in first.context["page"]] == newest_first[:2]
+    html = first.content.decode()
+    assert "More than 3 hazards" in html and "1 / 2+" in html
+
+    second = client.get(url + "&page=2", headers=EN)
+    assert [h.number for h in second.context["page"]] == newest_first[2:4]
+    assert second.context["page"].has_next() and "2 / 3+" in second.content.decode()
+
+    last = client.get(url + "&page=4", headers=EN)
+    assert not last.context["page"].paginator.more
+    assert [h.number for h in last.context["page"]] == newest_first[6:]
+    assert last.context["page"].paginator.count == 8 and "4 / 4" in last.content.decode()
+    assert "8 hazards" in last.content.decode()
