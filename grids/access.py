@@ -185,10 +185,20 @@ def bureaus_for(user, on=None) -> QuerySet[Bureau]:
     return Bureau.objects.filter(Exists(member))
 
 
-def is_school_leader(user, school: School) -> bool:
+def leading_rights(user, school: School | int) -> QuerySet:
+    """The user's managing rights on the school's level-1 cell (for `Exists`): a right on the
+    root is the only one whose subtree holds the root."""
+    if not _is_real_user(user):
+        return GridCellUserObjectPermission.objects.none()
+    school_id = school.pk if isinstance(school, School) else school
+    return _rights(user, MANAGE).filter(
+        content_object__school_id=school_id, content_object__parent__isnull=True
+    )
+
+
+def is_school_leader(user, school: School | int) -> bool:
     """Whether the user manages the school's level-1 cell."""
-    root = GridCell.objects.filter(school=school, parent=None).first()
-    return root is not None and covers(user, root, MANAGE)
+    return leading_rights(user, school).exists()
 
 
 def visible_cells(user) -> QuerySet[GridCell]:

@@ -20,8 +20,9 @@ def _flags(user) -> dict:
             .annotate(
                 covers=Exists(access.covered_cells(user)),
                 bureau_staff=Exists(access.bureaus_for(user)),
+                administers=Exists(access.administered_schools(user)),
             )
-            .values("covers", "bureau_staff")
+            .values("covers", "bureau_staff", "administers")
             .first()
         )
         return found or {}
@@ -30,12 +31,25 @@ def _flags(user) -> dict:
         .annotate(
             covers=Exists(access.covered_cells(user)),
             bureau_staff=Exists(access.bureaus_for(user)),
+            administers=Exists(access.administered_schools(user)),
+            school_admin=Exists(access.administered_schools(user).filter(pk=person.school_id)),
+            leads=Exists(access.leading_rights(user, person.school_id)),
             assigned=Exists(Assignment.objects.current().filter(person=person)),
             teaches=Exists(fillable_classes(user)),
             oversees=Exists(overseen_classes(user)),
             plans=Exists(plannable_cells(user).filter(school_id=person.school_id)),
         )
-        .values("covers", "bureau_staff", "assigned", "teaches", "oversees", "plans")
+        .values(
+            "covers",
+            "bureau_staff",
+            "administers",
+            "school_admin",
+            "leads",
+            "assigned",
+            "teaches",
+            "oversees",
+            "plans",
+        )
         .first()
     )
     return found or {}
@@ -43,7 +57,8 @@ def _flags(user) -> dict:
 
 def navigation(request):
     """Which pages the navigation offers: the dashboard to those who cover cells, the
-    education bureau's page to its staff; today's
+    education bureau's page to its staff, the exports to those who cover cells or administer
+    a school, coverage to the school's admin and leader, the security log to its admin; today's
     checks to those holding a post, the health check to class teachers (its summary to
     leaders), the roster to its planners. One query, made only when a page shows the
     navigation."""
