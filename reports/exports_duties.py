@@ -334,8 +334,8 @@ def roster_write(spec, workbook) -> int:
     """One row per cell and day in the range: the row in force, and for a replacement or a
     cancellation whom it replaced, who changed it, when and why.
 
-    Queries: one for the days with their cell, person, change and the row replaced; the
-    phone rule asks once per cell (remembered on the user)."""
+    Queries: the range's cells and the phone rule for all of them (three), then one for the
+    days with their cell, person, change and the row replaced."""
     heading = _("%(school)s duty roster") % {"school": spec.school_name()}
     sheet = SheetWriter(workbook, _("Duty rota"), heading + _range_text(spec), roster_columns())
     weekdays = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
@@ -345,6 +345,9 @@ def roster_write(spec, workbook) -> int:
         roster_days(spec)
         .select_related("cell", "person", "change__created_by__grid_person", "supersedes__person")
         .order_by("day", "cell__tree_id", "cell__lft")
+    )
+    access.remember_phone_rights(
+        spec.user, GridCell.objects.filter(pk__in=roster_days(spec).values("cell_id"))
     )
     for row in rows.iterator(chunk_size=CHUNK):
         person = row.person

@@ -367,9 +367,24 @@ def test_roster_queries_do_not_grow(grid, roster, client_for, django_assert_max_
         last=MONDAY + 20 * D,
         actor=grid.users["office"],
     )
+    for n in range(3):  # more cells: the phone rule is settled for all of them at once
+        cell = grid_services.cell_create(
+            school=grid.school,
+            parent=grid.cells["general"],
+            code=f"duty_night{n}",
+            name=f"Night duty {n}",
+            roster_kind=RosterKind.DUTY_WEEK,
+        )
+        roster_services.roster_set(
+            cell=cell,
+            person=grid.people["guard"],
+            first=MONDAY,
+            last=MONDAY,
+            actor=grid.users["office"],
+        )
     with django_assert_max_num_queries(len(few)):
         response = roster_export(client, date_to="2026-12-31")
-    assert len(rows_of(workbook_of(response).active)) == 19
+    assert len(rows_of(workbook_of(response).active)) == 22
 
 
 def test_the_roster_page_offers_this_weeks_export(grid, roster, client_for):
