@@ -9,13 +9,8 @@ See bench/README.md for what each row measures and the targets of issue 6.
 """
 
 import argparse
-import json
 import os
-import resource
-import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,23 +21,46 @@ DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/gridsafety_bench"
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     p.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
-    p.add_argument("--db", help="database URL (default: var/bench-<size>.sqlite3, or "
-                   "$BENCH_DATABASE_URL / " + DEFAULT_PG + " with _<size> appended)")  # fmt: skip
+    p.add_argument(
+        "--db",
+        help="database URL (default: var/bench-<size>.sqlite3; PostgreSQL: $BENCH_DATABASE_URL "
+        f"or {DEFAULT_PG}, with _<size> appended to the name)",
+    )
     p.add_argument("--hazards", type=int, default=100_000, help="hazards of the big school")
-    p.add_argument("--small", type=int, default=1_000, help="hazards of the small school "
-                   "(query counts side by side)")  # fmt: skip
+    p.add_argument(
+        "--small",
+        type=int,
+        default=1_000,
+        help="hazards of the small school (query counts side by side)",
+    )
     p.add_argument("--runs", type=int, default=30, help="timed requests per page")
     p.add_argument("--warmup", type=int, default=3)
-    p.add_argument("--county", type=int, default=0, metavar="SCHOOLS",
-                   help="county mode: SCHOOLS schools sharing --hazards; pages of the first")  # fmt: skip
+    p.add_argument(
+        "--county",
+        type=int,
+        default=0,
+        metavar="SCHOOLS",
+        help="county mode: SCHOOLS schools sharing --hazards; pages of the first",
+    )
     p.add_argument("--skip-peer", action="store_true", help="leave out the peer's harness")
-    p.add_argument("--peer-reuse", type=float, default=0, metavar="HOURS",
-                   help="reuse the peer's result file of the same engine and size if younger")  # fmt: skip
-    p.add_argument("--peer-escalate", action="store_true",
-                   help="also run the peer's escalate_tickets (about 3 min at 100,000)")  # fmt: skip
+    p.add_argument(
+        "--peer-reuse",
+        type=float,
+        default=0,
+        metavar="HOURS",
+        help="reuse the peer's result file of the same engine and size if younger",
+    )
+    p.add_argument(
+        "--peer-escalate",
+        action="store_true",
+        help="also run the peer's escalate_tickets (about 3 min at 100,000)",
+    )
     p.add_argument("--skip-scan", action="store_true", help="leave out the escalation scan")
-    p.add_argument("--scan-hazards", type=int, help="open hazards of the escalation scenario "
-                   "(default: --hazards)")  # fmt: skip
+    p.add_argument(
+        "--scan-hazards",
+        type=int,
+        help="open hazards of the escalation scenario (default: --hazards)",
+    )
     p.add_argument("--skip-excel", action="store_true", help="leave out the export and import")
     p.add_argument("--people", type=int, default=2_000, help="people in the import")
     p.add_argument("--generate-only", action="store_true")

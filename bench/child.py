@@ -53,12 +53,12 @@ def peak_growth(work):
 
 
 def scan(hazards: int) -> dict:
-    from bench.generate import generate
-    from bench.school import analyze, derived_recompute
-    from hazards.escalation import escalation_scan
     from django.db.models import Q
     from django.utils import timezone
 
+    from bench.generate import generate
+    from bench.school import analyze, derived_recompute
+    from hazards.escalation import escalation_scan
     from hazards.models import Hazard, Status
 
     start = time.perf_counter()

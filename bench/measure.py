@@ -8,7 +8,6 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -143,8 +142,14 @@ def run(args, url):
         client_small = Client()
         client_small.force_login(small_user)
         rows.append(
-            Row(label, median, p90, queries, count_queries(client_small, url_small),
-                peer_label=peer_row)  # fmt: skip
+            Row(
+                label,
+                median,
+                p90,
+                queries,
+                count_queries(client_small, url_small),
+                peer_label=peer_row,
+            ),
         )
         print(f"  {label}: {median:.1f} / {p90:.1f} ms, {queries} queries", flush=True)
 
@@ -189,7 +194,7 @@ def run(args, url):
     print(f"\n(also written to {out})")
 
 
-def VAR_RESULT(vendor, args):  # noqa: N802
+def VAR_RESULT(vendor, args):
     from bench.__main__ import VAR
 
     kind = f"county{args.county}-" if args.county else ""
@@ -212,8 +217,8 @@ def build_table(rows, scan, export, export_small, raw, people, figures):
     bare = rows[0]
     peer_bare = figures.get("bare")
     lines = [
-        "| measure | median / p90 | queries | queries at small | × our bare | peer row: median"
-        " (× its bare) | ours ÷ peer | targets | result |",
+        "| measure | median / p90 | queries | queries at small | x our bare | peer row: median"
+        " (x its bare) | ours / peer | targets | result |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     limits = {
@@ -230,14 +235,16 @@ def build_table(rows, scan, export, export_small, raw, people, figures):
             targets.append(check("same queries at both sizes", row.queries == row.queries_small))
         bare_max, query_max, peer_max = limits.get(row.label, (None, None, None))
         if bare_max:
-            targets.append(check(f"≤{bare_max}× bare", x_bare <= bare_max))
+            targets.append(check(f"≤{bare_max}x bare", x_bare <= bare_max))
         if query_max:
             targets.append(check(f"≤{query_max} queries", row.queries <= query_max))
         if peer_max:
-            targets.append(check(f"≤{peer_max}× peer", None if ratio is None else ratio <= peer_max))
+            targets.append(
+                check(f"≤{peer_max}x peer", None if ratio is None else ratio <= peer_max)
+            )
         peer_cell = "—"
         if p:
-            rel = f" ({p['median'] / peer_bare['median']:.0f}×)" if peer_bare else ""
+            rel = f" ({p['median'] / peer_bare['median']:.0f}x)" if peer_bare else ""
             peer_cell = f"{row.peer_label} {_fmt(p['median'])} ms, {p['queries']} q{rel}"
         lines.append(
             f"| {row.label} | {_fmt(row.median)} / {_fmt(row.p90)} ms | {row.queries} | "
@@ -263,13 +270,13 @@ def build_table(rows, scan, export, export_small, raw, people, figures):
     if export:
         ratio = export["seconds"] / raw["seconds"]
         flat = export["rss_mb"] <= export_small["rss_mb"] + 20
-        targets = [check("≤1.5× raw openpyxl", ratio <= 1.5), check("flat memory", flat)]
+        targets = [check("≤1.5x raw openpyxl", ratio <= 1.5), check("flat memory", flat)]
         lines.append(
-            f"| ledger export, {export['rows']:,} rows × {export['width']} columns | "
+            f"| ledger export, {export['rows']:,} rows x {export['width']} columns | "
             f"{export['seconds']:.1f} s; peak RSS +{export['rss_mb']:.0f} MB "
             f"(+{export_small['rss_mb']:.0f} MB at {export_small['rows']:,} rows) | "
             f"{export['queries']} | {export_small['queries']} | — | raw openpyxl, same rows: "
-            f"{raw['seconds']:.1f} s, +{raw['rss_mb']:.0f} MB | {ratio:.2f} (÷ raw) | "
+            f"{raw['seconds']:.1f} s, +{raw['rss_mb']:.0f} MB | {ratio:.2f} (/ raw) | "
             f"{_targets(targets)} | {_result(targets)} |"
         )
     for label, seconds, queries, created, unchanged in people or []:

@@ -77,8 +77,9 @@ def run(engine: str, tickets: int, runs: int, escalate: bool, reuse_hours: float
             [str(python), str(PEER_DIR / "bench.py"), "--runs", str(runs)]
             + ([] if escalate else ["--escalate", "skip"]),
         ):
-            subprocess.run(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, check=True,
-                           cwd=str(PEER_DIR))  # fmt: skip
+            subprocess.run(
+                cmd, env=env, stdout=out, stderr=subprocess.STDOUT, check=True, cwd=str(PEER_DIR)
+            )
     print(f"peer: done in {time.perf_counter() - start:.0f} s, output in {path}")
     figures = parse(path.read_text())
     figures["source"] = str(path)

@@ -250,7 +250,7 @@ def _states(count: int, rng: random.Random) -> list[str]:
     states += [Status.DECLINED] * max(1, round(count * DECLINED_SHARE))
     states += [Status.CLOSED] * max(0, count - len(states) - 1)
     rng.shuffle(states)
-    return [Status.CLOSED] + states  # hazard 0: closed, with the full timeline
+    return [Status.CLOSED, *states]  # hazard 0: closed, with the full timeline
 
 
 def _hazards(writer, school, staff: Staff, count, now, rng):
@@ -377,9 +377,16 @@ def _hazards(writer, school, staff: Staff, count, now, rng):
         }
         read = not is_open
         eid = event(
-            hid, Action.REPORT, reported, reporter, "", Status.REPORTED, None,
-            [(manager, "to_accept")], read,
-        )  # fmt: skip
+            hid,
+            Action.REPORT,
+            reported,
+            reporter,
+            "",
+            Status.REPORTED,
+            None,
+            [(manager, "to_accept")],
+            read,
+        )
         photo(hid, eid, PhotoKind.BEFORE, reported)
         level = 0
         if status == Status.REPORTED:
@@ -388,8 +395,9 @@ def _hazards(writer, school, staff: Staff, count, now, rng):
                 row["accept_due_at"] = now - late
                 steps = 1 + int(late / (HOUR * settings.hours("escalate", severity)))
                 level = min(steps, depth)
-                escalate(hid, Stage.ACCEPT, status, cell, row["accept_due_at"], severity, level,
-                         False)  # fmt: skip
+                escalate(
+                    hid, Stage.ACCEPT, status, cell, row["accept_due_at"], severity, level, False
+                )
             else:
                 row["accept_due_at"] = now + HOUR * rng.randint(1, accept_hours)
             row["escalation_level"] = level
@@ -398,14 +406,32 @@ def _hazards(writer, school, staff: Staff, count, now, rng):
         decided = reported + datetime.timedelta(minutes=rng.randint(10, accept_hours * 60))
         if status == Status.DECLINED:
             row["closed_at"] = decided
-            event(hid, Action.DECLINE, decided, manager, Status.REPORTED, Status.DECLINED, None,
-                  [(reporter, "declined")], True)  # fmt: skip
+            event(
+                hid,
+                Action.DECLINE,
+                decided,
+                manager,
+                Status.REPORTED,
+                Status.DECLINED,
+                None,
+                [(reporter, "declined")],
+                True,
+            )
             hazard_rows.append(row)
             continue
         row.update(accepted_at=decided, assignee_id=assignee_id)
         due = decided + HOUR * rectify_hours
-        event(hid, Action.ACCEPT, decided, manager, Status.REPORTED, Status.RECTIFYING,
-              {"assignee": assignee_name}, [(assignee_user, "to_rectify")], read)  # fmt: skip
+        event(
+            hid,
+            Action.ACCEPT,
+            decided,
+            manager,
+            Status.REPORTED,
+            Status.RECTIFYING,
+            {"assignee": assignee_name},
+            [(assignee_user, "to_rectify")],
+            read,
+        )
         if status == Status.RECTIFYING:
             if overdue:
                 late = datetime.timedelta(minutes=rng.randint(10, 72 * 60))
@@ -421,31 +447,68 @@ def _hazards(writer, school, staff: Staff, count, now, rng):
         row["rectify_due_at"] = due
         late = n == 0 or rng.random() < LATE_CLOSED_SHARE
         if late:
-            escalate(hid, Stage.RECTIFY, Status.RECTIFYING, cell, due, severity, min(1, depth),
-                     True)  # fmt: skip
+            escalate(
+                hid, Stage.RECTIFY, Status.RECTIFYING, cell, due, severity, min(1, depth), True
+            )
             row["escalation_level"] = min(1, depth)
             submitted = due + HOUR * rng.randint(2, 48)
         else:
             submitted = decided + HOUR * rng.randint(2, max(3, rectify_hours - 1))
         if is_open:  # awaiting verification: submitted in the last days
             submitted = max(decided + HOUR, now - HOUR * rng.randint(1, 72))
-        eid = event(hid, Action.SUBMIT, submitted, assignee_user, Status.RECTIFYING,
-                    Status.VERIFYING, None, [(manager, "to_verify")], read)  # fmt: skip
+        eid = event(
+            hid,
+            Action.SUBMIT,
+            submitted,
+            assignee_user,
+            Status.RECTIFYING,
+            Status.VERIFYING,
+            None,
+            [(manager, "to_verify")],
+            read,
+        )
         photo(hid, eid, PhotoKind.AFTER, submitted)
         if not is_open and (n == 0 or rng.random() < SENT_BACK_SHARE):
             back = submitted + HOUR * rng.randint(1, 24)
-            event(hid, Action.REJECT, back, manager, Status.VERIFYING, Status.RECTIFYING, None,
-                  [(assignee_user, "sent_back")], True)  # fmt: skip
+            event(
+                hid,
+                Action.REJECT,
+                back,
+                manager,
+                Status.VERIFYING,
+                Status.RECTIFYING,
+                None,
+                [(assignee_user, "sent_back")],
+                True,
+            )
             submitted = back + HOUR * rng.randint(2, 48)
-            eid = event(hid, Action.SUBMIT, submitted, assignee_user, Status.RECTIFYING,
-                        Status.VERIFYING, None, [(manager, "to_verify")], True)  # fmt: skip
+            eid = event(
+                hid,
+                Action.SUBMIT,
+                submitted,
+                assignee_user,
+                Status.RECTIFYING,
+                Status.VERIFYING,
+                None,
+                [(manager, "to_verify")],
+                True,
+            )
             photo(hid, eid, PhotoKind.AFTER, submitted)
         row.update(submitted_at=submitted, rectified_by_id=assignee_user)
         if status == Status.CLOSED:
             closed = min(submitted + HOUR * rng.randint(1, 48), now - HOUR)
             row["closed_at"] = closed
-            event(hid, Action.VERIFY, closed, manager, Status.VERIFYING, Status.CLOSED, None,
-                  [(reporter, "closed")], True)  # fmt: skip
+            event(
+                hid,
+                Action.VERIFY,
+                closed,
+                manager,
+                Status.VERIFYING,
+                Status.CLOSED,
+                None,
+                [(reporter, "closed")],
+                True,
+            )
         hazard_rows.append(row)
 
     versions: dict[int, int] = {}
@@ -487,7 +550,9 @@ def _checks(writer, school, staff: Staff, days: int, now, rng):
     for pk, cell, end in finished:
         if rng.random() < 0.9:
             at = timezone.make_aware(
-                datetime.datetime.combine(end, datetime.time(rng.randint(7, 17), rng.randint(0, 59)))
+                datetime.datetime.combine(
+                    end, datetime.time(rng.randint(7, 17), rng.randint(0, 59))
+                )
             )
             user = staff.manager_user.get(cell, staff.principal_user)
             done.append((pk, at, user))
@@ -500,7 +565,10 @@ def _checks(writer, school, staff: Staff, days: int, now, rng):
         table = ops.quote_name(CheckRun._meta.db_table)
         cursor.executemany(
             f"UPDATE {table} SET status = %s, done_at = %s, done_by_id = %s WHERE id = %s",
-            [(RunStatus.DONE.value, ops.adapt_datetimefield_value(at), user, pk) for pk, at, user in done],
+            [
+                (RunStatus.DONE.value, ops.adapt_datetimefield_value(at), user, pk)
+                for pk, at, user in done
+            ],
         )
         cursor.executemany(
             f"UPDATE {table} SET status = %s, missed_at = %s, missed_on = %s WHERE id = %s",
@@ -508,7 +576,9 @@ def _checks(writer, school, staff: Staff, days: int, now, rng):
                 (
                     RunStatus.MISSED.value,
                     ops.adapt_datetimefield_value(
-                        timezone.make_aware(datetime.datetime.combine(end + DAY, datetime.time(0, 15)))
+                        timezone.make_aware(
+                            datetime.datetime.combine(end + DAY, datetime.time(0, 15))
+                        )
                     ),
                     ops.adapt_datefield_value(end + DAY),
                     pk,

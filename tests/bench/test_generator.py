@@ -67,5 +67,7 @@ def test_escalations_caught_up_and_ids_usable(generated):
     assert escalation_scan(now=now) == 0
     # Ids were handed out by the generator; the database's own ids still follow them.
     hazard = Hazard.objects.filter(school=school).first()
-    event = HazardEvent.objects.create(hazard=hazard, action=Action.DEADLINE, at=now, to_status=hazard.status)
+    event = HazardEvent.objects.create(
+        hazard=hazard, action=Action.DEADLINE, at=now, to_status=hazard.status
+    )
     assert event.pk > max(HazardEvent.objects.exclude(pk=event.pk).values_list("pk", flat=True))
