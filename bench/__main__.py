@@ -64,6 +64,11 @@ def parse_args(argv=None):
     p.add_argument("--skip-excel", action="store_true", help="leave out the export and import")
     p.add_argument("--people", type=int, default=2_000, help="people in the import")
     p.add_argument("--generate-only", action="store_true")
+    p.add_argument(
+        "--table",
+        metavar="RESULT.json",
+        help="only print the table of a saved result again, with the peer's file read again",
+    )
     return p.parse_args(argv)
 
 
@@ -87,6 +92,14 @@ def pg_create(url: str) -> None:
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.table:
+        os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+        import django
+
+        django.setup()
+        from bench import measure
+
+        return measure.rerender(args.table)
     size = f"-county{args.county}-{args.hazards}" if args.county else f"-{args.hazards}"
     url = database_url(args, size)
     VAR.mkdir(exist_ok=True)
