@@ -101,6 +101,8 @@ def main(argv=None):
 
         return measure.rerender(args.table)
     size = f"-county{args.county}-{args.hazards}" if args.county else f"-{args.hazards}"
+    if args.engine == "postgres":  # the base name, before BENCH_DATABASE_URL is set below
+        args.db = args.db or os.environ.get("BENCH_DATABASE_URL") or DEFAULT_PG
     url = database_url(args, size)
     VAR.mkdir(exist_ok=True)
     if args.engine == "postgres":

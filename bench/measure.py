@@ -126,7 +126,7 @@ def child(task, *args, url):
 
 
 def run(args, url):
-    from bench.__main__ import database_url
+    from bench.__main__ import database_url, pg_create
 
     big, small, gen_seconds = generate(args)
     if args.generate_only:
@@ -157,7 +157,10 @@ def run(args, url):
     if not args.skip_scan and not args.county:
         n = args.scan_hazards or args.hazards
         print(f"escalation scenario: {n:,} open hazards, 10% overdue ...", flush=True)
-        scan = child("scan", n, url=database_url(args, f"-escalation-{n}"))
+        scan_url = database_url(args, f"-escalation-{n}")
+        if connection.vendor == "postgresql":
+            pg_create(scan_url)
+        scan = child("scan", n, url=scan_url)
         print(f"  {scan}", flush=True)
 
     export = raw = export_small = people = None
