@@ -55,6 +55,15 @@ def parse_args(argv=None):
         action="store_true",
         help="also run the peer's escalate_tickets (about 3 min at 100,000)",
     )
+    p.add_argument(
+        "--peer-tickets",
+        type=int,
+        help="tickets for the peer (default: --hazards; 100,000 in county mode)",
+    )
+    p.add_argument(
+        "--peer-file",
+        help="with --table: the peer's result file to read (var/peer-<engine>-<tickets>.txt)",
+    )
     p.add_argument("--skip-scan", action="store_true", help="leave out the escalation scan")
     p.add_argument(
         "--scan-hazards",
@@ -99,7 +108,7 @@ def main(argv=None):
         django.setup()
         from bench import measure
 
-        return measure.rerender(args.table)
+        return measure.rerender(args.table, args.peer_file)
     size = f"-county{args.county}-{args.hazards}" if args.county else f"-{args.hazards}"
     if args.engine == "postgres":  # the base name, before BENCH_DATABASE_URL is set below
         args.db = args.db or os.environ.get("BENCH_DATABASE_URL") or DEFAULT_PG

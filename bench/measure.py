@@ -185,9 +185,10 @@ def run(args, url):
         print(f"  {people}", flush=True)
 
     figures = {}
-    if not args.skip_peer and not args.county:
+    if not args.skip_peer:
         engine = "postgres" if connection.vendor == "postgresql" else "sqlite"
-        figures = peer.run(engine, args.hazards, args.runs, args.peer_escalate, args.peer_reuse)
+        tickets = args.peer_tickets or (100_000 if args.county else args.hazards)
+        figures = peer.run(engine, tickets, args.runs, args.peer_escalate, args.peer_reuse)
 
     load = os.getloadavg()
     header = (
