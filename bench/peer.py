@@ -39,7 +39,8 @@ def parse(text: str) -> dict:
 
 
 def _env(engine: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TMPDIR")}
+    ours = ("DATABASE_URL", "TMPDIR", "DJANGO_SETTINGS_MODULE", "BENCH_DATABASE_URL")
+    env = {k: v for k, v in os.environ.items() if k not in ours}
     env["HELPDESK_PEER_ROOT"] = str(PEER_ROOT)
     if engine == "postgres":
         url = os.environ.get("PEER_DATABASE_URL")
