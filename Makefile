@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-e2e install lint messages check-deploy clean
+.PHONY: run test test-e2e install lint messages check-deploy bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ test: $(VENV)/.installed-test
 ## Only the browser tests.
 test-e2e: $(VENV)/.installed-test
 	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
+
+## Issue 6's benchmark, ours and django-helpdesk's, one table (bench/README.md).
+## make bench ARGS="--engine postgres"   or   ARGS="--hazards 5000 --runs 5 --skip-peer"
+bench: $(VENV)/.installed-test
+	$(PY) -m bench $(ARGS)
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
