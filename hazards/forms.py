@@ -2,6 +2,7 @@ import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -255,6 +256,7 @@ class QueueFilterForm(forms.Form):
         self.fields["cell"].queryset = cells
         self.fields["in_cell"].queryset = cells
         self.fields["cell"].label_from_instance = _cell_label
+        self.fields["cell"].widget.choices = self._branches(cells)
         for name, field in self.fields.items():
             if isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs["class"] = "form-check-input"
@@ -263,6 +265,16 @@ class QueueFilterForm(forms.Form):
             else:
                 field.widget.attrs["class"] = "form-control form-control-sm"
             field.widget.attrs["id"] = f"filter-{name}"
+
+    def _branches(self, cells) -> list[tuple]:
+        """The "within" dropdown offers the cells that have cells below them, and the one
+        chosen: a school's two thousand smallest cells would make it unusable on a phone (a
+        single cell is the dashboard's `in_cell` filter). Any covered cell still validates."""
+        chosen = str(self.data.get("cell", "")) if self.is_bound else ""
+        branches = cells.filter(
+            Q(rght__gt=F("lft") + 1) | Q(pk=int(chosen) if chosen.isdigit() else None)
+        )
+        return [("", self.fields["cell"].empty_label), *((c.pk, _cell_label(c)) for c in branches)]
 
     def chips(self) -> list[dict]:
         """The link-set filters in force: a label each, and the query without it."""

@@ -265,6 +265,26 @@ def test_queue_filters(grid, client_for):
     assert client_for(grid.users["villager"]).get(base).status_code == 404
 
 
+def test_the_within_dropdown_offers_branches_and_the_chosen_cell(grid, client_for):
+    gate = report(grid, reporter="principal", cell="gate")
+    client = client_for(grid.users["principal"])
+    base = reverse("hazards:list") + "?tab=queue"
+
+    def offered(response):
+        widget = response.context["filter_form"]["cell"].field.widget
+        return {value for value, _ in widget.choices if value}
+
+    cells = grid.cells
+    branches = {cells[c].pk for c in ("root", "teaching", "grade1", "logistics", "security")}
+    assert branches <= offered(client.get(base))
+    assert cells["gate"].pk not in offered(client.get(base))  # a leaf: not in the list
+    # A leaf named in the link still filters, and is offered so the form shows it chosen.
+    response = client.get(base + f"&cell={cells['gate'].pk}")
+    assert [h.pk for h in response.context["page"]] == [gate.pk]
+    assert cells["gate"].pk in offered(response)
+    assert f'<option value="{cells["gate"].pk}" selected>' in response.content.decode()
+
+
 def test_inbox_counts_and_reads(grid, client_for):
     hazard = report(grid, reporter="guard", cell="class1")
     client = client_for(grid.users["teacher"])
