@@ -55,6 +55,7 @@ from hazards.models import (
 
 FULL_TIMELINE = "Bench hazard 0 (full timeline)"
 SEVERITIES = [Severity.GENERAL] * 8 + [Severity.SERIOUS] * 2
+MAJOR_SHARE = 0.005
 # Shares of the hazards that are still open, per state, and declined; the rest are closed.
 OPEN_SHARES = {Status.REPORTED: 0.003, Status.RECTIFYING: 0.004, Status.VERIFYING: 0.002}
 DECLINED_SHARE = 0.015
@@ -351,7 +352,9 @@ def _hazards(writer, school, staff: Staff, count, now, rng):
         is_open = status in OPEN_SHARES
         cell = rng.choice(leaves) if rng.random() < 0.8 else rng.choice(cells)
         depth = staff.depth[cell]
-        severity = rng.choice(SEVERITIES)
+        severity = Severity.MAJOR if rng.random() < MAJOR_SHARE else rng.choice(SEVERITIES)
+        if n == 1:  # every school has a major hazard just reported: level 1 has it to accept
+            status, severity, is_open = Status.REPORTED, Severity.MAJOR, True
         reporter = rng.choice(reporters)
         manager = staff.manager_user[cell]
         assignee_id, assignee_name = staff.manager_person[cell]
@@ -388,7 +391,13 @@ def _hazards(writer, school, staff: Staff, count, now, rng):
             "",
             Status.REPORTED,
             None,
-            [(manager, "to_accept")],
+            # As hazards.workflow: the cell's manager; for a major one level 1 too.
+            [(manager, "to_accept")]
+            + (
+                [(staff.principal_user, "major")]
+                if severity == Severity.MAJOR and staff.principal_user != manager
+                else []
+            ),
             read,
         )
         photo(hid, eid, PhotoKind.BEFORE, reported)
