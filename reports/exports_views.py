@@ -134,40 +134,31 @@ def _cell_or_404(request, cells, name):
 @require_POST
 def export_checks(request):
     """The recurring checks of the cells the user covers, as on the managers' checks page."""
-    viewer_school_or_404(request.user)
     cells = exports_duties.check_cells(request.user)
-    if not cells.exists():
-        raise Http404
-    _cell_or_404(request, cells, "checks-cell")
-    form = _checks_form(request, request.POST)
-    if not form.is_valid():
-        context = _context(request, checks_form=form)
-        return render(request, "reports/exports.html", context, status=400)
-    spec = exports.Spec(
-        kind=ExportKind.CHECKS,
-        user=request.user,
-        date_from=form.cleaned_data["date_from"],
-        date_to=form.cleaned_data["date_to"],
-        cell=form.cleaned_data["cell"],
-    )
-    return _deliver(request, spec)
+    return _export_dated(request, ExportKind.CHECKS, cells, "checks", _checks_form)
 
 
 @login_required
 @require_POST
 def export_roster(request):
     """The roster of the cells the user plans, as on the roster page (else a 404)."""
-    viewer_school_or_404(request.user)
     cells = exports_duties.roster_cells(request.user)
+    return _export_dated(request, ExportKind.ROSTER, cells, "roster", _roster_form)
+
+
+def _export_dated(request, kind, cells, prefix, make_form):
+    """An export of a date range and, optionally, one subtree among `cells` (the form's
+    fields carry `prefix`); no such cells, or a subtree outside them, is a 404."""
+    viewer_school_or_404(request.user)
     if not cells.exists():
         raise Http404
-    _cell_or_404(request, cells, "roster-cell")
-    form = _roster_form(request, request.POST)
+    _cell_or_404(request, cells, f"{prefix}-cell")
+    form = make_form(request, request.POST)
     if not form.is_valid():
-        context = _context(request, roster_form=form)
+        context = _context(request, **{f"{prefix}_form": form})
         return render(request, "reports/exports.html", context, status=400)
     spec = exports.Spec(
-        kind=ExportKind.ROSTER,
+        kind=kind,
         user=request.user,
         date_from=form.cleaned_data["date_from"],
         date_to=form.cleaned_data["date_to"],
