@@ -33,6 +33,7 @@ from hazards.permissions import visible_hazards
 from . import exports_duties
 from .models import Export, ExportKind, ExportStatus
 from .xlsx import Column, SheetWriter, new_workbook
+from .xlsx import local_text as _local
 
 CHUNK = 1000  # hazards per round trip for their events; bounds the ledger's memory
 BAD_RANGE = gettext_lazy("The start date must not be after the end date.")
@@ -121,10 +122,6 @@ class Names:
             login = get_user_model().objects.filter(pk=user_id).first()
             self.names[user_id] = login.get_username() if login else ""
         return self.names[user_id]
-
-
-def _local(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def _hours(start, end):
@@ -319,6 +316,17 @@ LEDGER_FIELDS = [
 ]
 
 
+# The events `ledger_figures` reads: reports, comments and deadline changes stay behind.
+LEDGER_ACTIONS = [
+    Action.ACCEPT,
+    Action.DECLINE,
+    Action.SUBMIT,
+    Action.REJECT,
+    Action.VERIFY,
+    Action.ESCALATE,
+]
+
+
 def ledger_rows(spec: Spec, now=None):
     """Each hazard in the export as a dict of its figures; events fetched per chunk.
 
@@ -340,7 +348,9 @@ def ledger_rows(spec: Spec, now=None):
     while chunk := list(itertools.islice(hazards, CHUNK)):
         steps = defaultdict(list)
         for step in (
-            HazardEvent.objects.filter(hazard_id__in=[hazard.pk for hazard in chunk])
+            HazardEvent.objects.filter(
+                hazard_id__in=[hazard.pk for hazard in chunk], action__in=LEDGER_ACTIONS
+            )
             .order_by("at", "id")
             .values_list("hazard_id", "action", "actor_id", "at", named=True)
         ):

@@ -9,7 +9,6 @@ queries do not grow with the rows and the memory stays flat.
 """
 
 from django.db.models import Count, Prefetch
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from duties.checks.models import CheckAnswer, CheckRecord, ItemKind, RunStatus
@@ -22,12 +21,9 @@ from grids.models import GridCell
 from .forms import ScorecardForm
 from .selectors import SORT_NAME, scorecard_columns, scorecard_rows
 from .xlsx import Column, SheetWriter
+from .xlsx import local_text as _local
 
 CHUNK = 1000  # rows per round trip for their related rows
-
-
-def _local(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def _span(first, last) -> str:

@@ -413,3 +413,13 @@ def test_a_background_export_is_built_by_a_real_worker(live_worker):
     assert export.rows == 13
     with export.file.open("rb") as stored:
         assert rows_of(openpyxl.load_workbook(stored).active)[0][3] == "root"
+
+
+def test_local_text_is_the_local_minute():
+    import datetime
+
+    from reports.xlsx import local_text
+
+    moment = datetime.datetime(2026, 11, 30, 16, 5, 59, tzinfo=datetime.UTC)
+    assert local_text(moment) == "2026-12-01 00:05"  # Asia/Shanghai, past midnight
+    assert local_text(None) == ""
