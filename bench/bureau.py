@@ -17,7 +17,6 @@ of one more request), with the bare page of the same run as the floor.
 
 import argparse
 import os
-import statistics
 import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
@@ -30,10 +29,10 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.measure import measure  # noqa: E402
 from duties.checks.models import CheckRun, CheckTemplate, Frequency  # noqa: E402
 from duties.health.models import HealthCheck  # noqa: E402
 from duties.models import CellPost, Duty, Post  # noqa: E402
@@ -58,20 +57,6 @@ CELLS = [
     ("class3", "grade1", True),
     ("class4", "grade1", True),
 ]
-
-
-def measure(client, url, runs):
-    for _ in range(3):
-        assert client.get(url).status_code == 200, url
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    times.sort()
-    return statistics.median(times), times[int(len(times) * 0.9) - 1], len(queries)
 
 
 def build_schools(count: int, user) -> Bureau:
@@ -255,7 +240,7 @@ def main():
         ("bureau page, sorted by overdue", reverse("reports:bureau") + "?sort=-overdue"),
         ("bureau Excel export", reverse("reports:bureau_xlsx", args=[BUREAU])),
     ]
-    rows = [(label, *measure(client, url, args.runs)) for label, url in pages]
+    rows = [(label, *measure(client, url, args.runs, warmup=3)) for label, url in pages]
     floor = rows[0][1]
     print(f"\nload average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print("\n| page | median ms | p90 ms | queries | x bare |\n|---|---|---|---|---|")

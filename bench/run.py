@@ -12,7 +12,6 @@ import argparse
 import datetime
 import os
 import re
-import statistics
 import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
@@ -29,22 +28,9 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench.generate import add_closed, generate  # noqa: E402
+from bench.measure import measure  # noqa: E402
 from hazards.escalation import escalation_scan  # noqa: E402
 from hazards.models import Hazard, HazardEvent  # noqa: E402
-
-
-def measure(client, url, runs):
-    for _ in range(3):
-        assert client.get(url).status_code == 200, url
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    times.sort()
-    return statistics.median(times), times[int(len(times) * 0.9) - 1], len(queries)
 
 
 def long_timeline_hazard() -> int:
@@ -111,7 +97,7 @@ def main():
     for label, username, url in pages:
         client = Client()
         client.force_login(users[username])
-        rows.append((label, *measure(client, url, args.runs)))
+        rows.append((label, *measure(client, url, args.runs, warmup=3)))
     floor = rows[0][1]
     print("\n| page | median ms | p90 ms | queries | x bare |\n|---|---|---|---|---|")
     for label, median, p90, queries in rows:
