@@ -269,7 +269,7 @@ def build_table(rows, scan, export, export_small, raw, people, figures):
     peer_bare = figures.get("bare")
     lines = [
         "| measure | median / p90 | queries | queries at small | x our bare | peer row: median"
-        " (x its bare) | ours / peer, of the x bare (of the ms) | targets | result |",
+        " (x its bare) | ours / peer, ms (of the x bare) | targets | result |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     limits = {
@@ -280,9 +280,10 @@ def build_table(rows, scan, export, export_small, raw, people, figures):
     for row in rows:
         x_bare = row.median / bare.median
         p = figures.get(row.peer_label) if row.peer_label else None
-        raw_ratio = row.median / p["median"] if p else None
-        # Judged on each side's "x bare": the two runs are minutes apart on a shared machine.
-        ratio = x_bare / (p["median"] / peer_bare["median"]) if p and peer_bare else None
+        # Judged in plain milliseconds, ours over the peer's, as the issue sets it; each
+        # side's "x bare" ratio is printed beside it for a run on a machine whose load changed.
+        ratio = row.median / p["median"] if p else None
+        bare_ratio = x_bare / (p["median"] / peer_bare["median"]) if p and peer_bare else None
         targets = []
         if row is not bare:
             targets.append(check("same queries at both sizes", row.queries == row.queries_small))
@@ -302,7 +303,7 @@ def build_table(rows, scan, export, export_small, raw, people, figures):
         lines.append(
             f"| {row.label} | {_fmt(row.median)} / {_fmt(row.p90)} ms | {row.queries} | "
             f"{row.queries_small} | {x_bare:.1f} | {peer_cell} | "
-            f"{_ratio(ratio, raw_ratio)} | {_targets(targets)} | {_result(targets)} |"
+            f"{_ratio(ratio, bare_ratio)} | {_targets(targets)} | {_result(targets)} |"
         )
     if scan:
         p = figures.get("escalate")
@@ -339,10 +340,10 @@ def build_table(rows, scan, export, export_small, raw, people, figures):
     return "\n".join(lines)
 
 
-def _ratio(normalised, raw):
-    if normalised is None:
+def _ratio(plain, of_bare):
+    if plain is None:
         return "—"
-    return f"{normalised:.3f} (ms: {raw:.3f})"
+    return f"{plain:.3f}" + ("" if of_bare is None else f" (x bare: {of_bare:.3f})")
 
 
 def _targets(targets):
