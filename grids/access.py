@@ -20,10 +20,11 @@ permission rows, never a permission row per object. Other apps build their
 
 from collections import defaultdict
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from .models import (
+    AccessStamp,
     Assignment,
     Bureau,
     BureauMember,
@@ -60,12 +61,21 @@ def get_in_reach_or_404(visible: QuerySet, **lookup):
 
 
 def person_of(user) -> Person | None:
-    """The grid person behind a login, remembered on the user object for the request."""
+    """The grid person behind a login, remembered on the user object for the request.
+
+    It carries `access_stamp`, the value of `AccessStamp` when it was read (None if the row
+    is missing): what is worked out from the user's rights may be kept under it."""
     if not getattr(user, "is_authenticated", False):
         return None
     cached = getattr(user, "_grid_person", _UNSET)
     if cached is _UNSET:
-        cached = Person.objects.select_related("school").filter(user=user).first()
+        stamp = AccessStamp.objects.filter(pk=AccessStamp.ONE).values("value")
+        cached = (
+            Person.objects.select_related("school")
+            .annotate(access_stamp=Subquery(stamp))
+            .filter(user=user)
+            .first()
+        )
         user._grid_person = cached
     return cached
 
