@@ -20,11 +20,10 @@ permission rows, never a permission row per object. Other apps build their
 
 from collections import defaultdict
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from .models import (
-    AccessStamp,
     Assignment,
     Bureau,
     BureauMember,
@@ -32,6 +31,7 @@ from .models import (
     GridCellUserObjectPermission,
     Person,
     School,
+    access_stamp_now,
 )
 
 MANAGE = "manage_cell"
@@ -69,13 +69,14 @@ def person_of(user) -> Person | None:
         return None
     cached = getattr(user, "_grid_person", _UNSET)
     if cached is _UNSET:
-        stamp = AccessStamp.objects.filter(pk=AccessStamp.ONE).values("value")
-        cached = (
-            Person.objects.select_related("school")
-            .annotate(access_stamp=Subquery(stamp))
-            .filter(user=user)
-            .first()
-        )
+        try:
+            cached = (
+                Person.objects.select_related("school")
+                .annotate(access_stamp=access_stamp_now())
+                .get(user=user)
+            )
+        except Person.DoesNotExist:
+            cached = None
         user._grid_person = cached
     return cached
 

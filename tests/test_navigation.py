@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client
@@ -22,7 +23,7 @@ from grids.management.commands.seed_demo import Command as SeedDemo
 from grids.models import AccessStamp, Bureau, BureauMember, GridCell
 from grids.permissions import can_view_coverage
 from grids.tasks import sync_all_cell_permissions
-from gridsafety.context_processors import _flags
+from gridsafety.context_processors import _flags, nav_flags
 from tests.factories import PersonFactory, UserFactory
 
 PERSONAS = ("admin", "principal", "manager", "teacher", "guard", "outsider")
@@ -298,3 +299,20 @@ def test_a_sync_that_changes_nothing_keeps_the_stamp(grid):
     before = stamp()
     assert services.cell_permissions_sync(grid.school) == (0, 0)
     assert stamp() == before
+
+
+def test_flags_are_kept_under_the_stamp_read_with_them(grid, newcomer):
+    # The request read the stamp with the person; a writer then changed the rights before
+    # the navigation was drawn. The fresh flags must not be kept under the older stamp.
+    user = get_user_model().objects.get(pk=newcomer.pk)
+    read_first = access.person_of(user).access_stamp
+    services.assignment_start(
+        cell=grid.cells["general"], person=newcomer.grid_person, role=grid.role("member")
+    )
+    assert nav_flags(user)["assigned"] is True
+    assert stamp() != read_first
+    day = timezone.localdate()
+    person = newcomer.grid_person
+    key = f"nav:{user.pk}:{person.pk}:{person.school_id}:{{}}:{day}"
+    assert cache.get(key.format(read_first)) is None
+    assert cache.get(key.format(stamp()))["assigned"] is True
