@@ -199,6 +199,7 @@ def check_school(code: str, l2: int = 10, l3: int = 10, l4: int = 19) -> School:
     from duties.checks.seed import check_library_seed, demo_terms_seed
     from duties.models import CellPost, Duty, Post
     from duties.services import duty_library_seed
+    from grids.models import access_changed
     from grids.services import roles_seed_defaults
     from hazards.services import school_setup
 
@@ -257,6 +258,7 @@ def check_school(code: str, l2: int = 10, l3: int = 10, l4: int = 19) -> School:
         CellPost.objects.bulk_create(
             [CellPost(cell=cell, post=posts[code]) for cell, code in links], batch_size=2000
         )
+        access_changed()  # bulk inserts send no signals
     return school
 
 

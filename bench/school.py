@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from bench.bulk import Writer
 from bench.generate import check_school
-from grids.models import Assignment, GridCell, Person, Role, School
+from grids.models import Assignment, GridCell, Person, Role, School, access_changed
 from grids.services import cell_permissions_sync, school_admin_grant
 from hazards.clock import settings_for
 from hazards.models import (
@@ -247,6 +247,7 @@ def _people(writer: Writer, school: School, count: int) -> Staff:
         ),
     )
     writer.finish()  # the grid's own services below insert into these tables
+    access_changed()  # the assignments above went in without signals
     for cell, n in holders:
         staff.manager_user[cell] = user_ids[n]
         staff.manager_person[cell] = (person_ids[n], f"Staff {n:04d}")

@@ -8,6 +8,12 @@ class DutiesConfig(AppConfig):
 
     def ready(self):
         from grids.coverage import register_check
+        from grids.signals import bump_on_change
+
+        from .models import CellPost, Post
+
+        # Which cells carry which post (the class teacher's) decides the health pages' access.
+        bump_on_change(CellPost, Post)
 
         from .roster import tasks  # noqa: F401 - registers the Celery task
         from .roster.selectors import roster_gaps

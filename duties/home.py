@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from grids import access
 
-from .health.permissions import fillable_classes, overseen_classes
+from .health.permissions import overseen_classes
 from .health.selectors import Summary, summary
 from .models import Visit
 from .permissions import GATE_POST
@@ -12,13 +12,16 @@ from .permissions import GATE_POST
 INSIDE_SHOWN = 5
 
 
-def health_card(user) -> dict | None:
-    """Today's checks of the classes the user oversees (their own, for a class teacher)."""
-    classes = list(overseen_classes(user))
+def health_card(user, *, oversees: bool, fills: bool) -> dict | None:
+    """Today's checks of the classes the user oversees (their own, for a class teacher).
+
+    `oversees` and `fills` are whether `overseen_classes(user)` and `fillable_classes(user)`
+    hold any class: the navigation knows them already (`gridsafety.context_processors`)."""
+    classes = list(overseen_classes(user)) if oversees else []
     if not classes:
         return None
     today: Summary = summary(classes, timezone.localdate())
-    return {"summary": today, "fills": fillable_classes(user).exists()}
+    return {"summary": today, "fills": fills}
 
 
 def visitors_card(user) -> dict | None:

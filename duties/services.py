@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grids.models import GridCell, School
+from grids.models import GridCell, School, access_changed
 
 from .models import CellPost, Duty, Post, Visit
 
@@ -39,6 +39,7 @@ def duty_library_seed(school: School) -> None:
     Duty.objects.bulk_create(rows)
 
 
+@transaction.atomic
 def demo_posts_assign(school: School) -> None:
     """Give the demo school's cells their posts (idempotent)."""
     mapping = json.loads(DEMO_POSTS_FILE.read_text(encoding="utf-8")).get(school.code, {})
@@ -52,6 +53,7 @@ def demo_posts_assign(school: School) -> None:
         ],
         ignore_conflicts=True,
     )
+    access_changed()  # bulk_create sends no signals: a class cell decides the health pages
 
 
 ALREADY_LEFT = _("This visitor's exit was already logged.")

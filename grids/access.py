@@ -31,6 +31,7 @@ from .models import (
     GridCellUserObjectPermission,
     Person,
     School,
+    access_stamp_now,
 )
 
 MANAGE = "manage_cell"
@@ -60,12 +61,22 @@ def get_in_reach_or_404(visible: QuerySet, **lookup):
 
 
 def person_of(user) -> Person | None:
-    """The grid person behind a login, remembered on the user object for the request."""
+    """The grid person behind a login, remembered on the user object for the request.
+
+    It carries `access_stamp`, the value of `AccessStamp` when it was read (None if the row
+    is missing): what is worked out from the user's rights may be kept under it."""
     if not getattr(user, "is_authenticated", False):
         return None
     cached = getattr(user, "_grid_person", _UNSET)
     if cached is _UNSET:
-        cached = Person.objects.select_related("school").filter(user=user).first()
+        try:
+            cached = (
+                Person.objects.select_related("school")
+                .annotate(access_stamp=access_stamp_now())
+                .get(user=user)
+            )
+        except Person.DoesNotExist:
+            cached = None
         user._grid_person = cached
     return cached
 

@@ -114,6 +114,24 @@ def current_assignments_by_cell(cells_qs, on: date | None = None) -> dict[int, l
     return grouped
 
 
+def _holders_by_cell(school: School, roles: dict[int, Role], on: date | None) -> dict[int, list]:
+    """`current_assignments_by_cell` for the whole school's check: only what the rules read
+    (the role, from the school's few, and the person's name), not a full row and a role
+    object for each of thousands of assignments."""
+    grouped = defaultdict(list)
+    assignments = (
+        Assignment.objects.current(on)
+        .filter(cell__in=school.cells.all())
+        .select_related("person")
+        .only("cell", "role", "person", "person__name")
+        .order_by("role__sort_order", "person__name")
+    )
+    for assignment in assignments:
+        Assignment.role.field.set_cached_value(assignment, roles[assignment.role_id])
+        grouped[assignment.cell_id].append(assignment)
+    return grouped
+
+
 ExtraCheck = Callable[[School, list[GridCell], date | None], list[Problem]]
 _extra_checks: list[ExtraCheck] = []
 
@@ -135,8 +153,9 @@ def grid_problems(school: School, on: date | None = None) -> list[Problem]:
     for cell in cells:
         if cell.parent_id in by_id:
             GridCell.parent.field.set_cached_value(cell, by_id[cell.parent_id])
-    by_cell = current_assignments_by_cell(school.cells.all(), on)
-    outside_roles = list(school.roles.filter(kind=RoleKind.OUTSIDE))
+    roles = {role.pk: role for role in school.roles.all()}
+    by_cell = _holders_by_cell(school, roles, on)
+    outside_roles = [role for role in roles.values() if role.kind == RoleKind.OUTSIDE]
     problems = check_cells(cells, by_cell, outside_roles)
     for check in _extra_checks:
         problems.extend(check(school, cells, on))

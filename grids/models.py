@@ -5,11 +5,13 @@ Writes go through `grids.services`; reads of "what does this user cover" through
 """
 
 import datetime
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -400,3 +402,39 @@ class BureauMember(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.bureau}"
+
+
+def new_stamp() -> int:
+    return secrets.randbits(62)
+
+
+class AccessStamp(models.Model):
+    """One row whose value changes in every transaction that changes what decides a user's
+    access (rights, cells, assignments, the cells' posts, bureau staff): what is worked out
+    from those rows may be kept under the stamp, and a change shows on the next request in
+    every process, because the key itself changes.
+
+    The value is random, not a counter: a rolled-back transaction or a restored backup can
+    never bring back a value that stood for another state. Models' saves and deletes bump it
+    (`grids.signals`); writers that bypass them (bulk_create, update, raw SQL) call
+    `access_changed()` themselves.
+    """
+
+    ONE = 1
+    value = models.BigIntegerField(default=new_stamp)
+
+    def __str__(self):
+        return str(self.value)
+
+
+def access_stamp_now() -> RawSQL:
+    """The stamp's value as an expression, to read it in the same statement (the same
+    snapshot) as what is worked out from the rows it stands for. A plain scalar subquery:
+    every page reads it, and it is cheaper to build than a nested queryset."""
+    table = AccessStamp._meta.db_table
+    return RawSQL(f'SELECT "value" FROM "{table}" WHERE "id" = %s', (AccessStamp.ONE,))
+
+
+def access_changed() -> None:
+    """Give the access stamp a new value, in the caller's transaction."""
+    AccessStamp.objects.filter(pk=AccessStamp.ONE).update(value=new_stamp())

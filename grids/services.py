@@ -25,6 +25,7 @@ from .models import (
     RoleKind,
     School,
     Scope,
+    access_changed,
 )
 
 DEFAULT_ROLES_FILE = Path(__file__).parent / "data" / "default_roles.json"
@@ -276,6 +277,8 @@ def _rights_match(school: School, codename: str, wanted: set[tuple[int, int]]):
         if (user_id, cell_id) not in existing
     ]
     GridCellUserObjectPermission.objects.bulk_create(missing)
+    if missing:
+        access_changed()  # bulk_create sends no signals (the deletes above do)
     return len(missing), len(stale)
 
 

@@ -1,16 +1,25 @@
-"""What the navigation offers, read in one query when a page shows it."""
+"""What the navigation offers, read in one query when a page shows it, and kept under the
+access stamp so that most pages read nothing for it."""
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db.models import Exists
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from duties.health.permissions import fillable_classes, overseen_classes
 from duties.permissions import plannable_cells
 from grids import access
-from grids.models import Assignment, School
+from grids.models import Assignment, School, access_stamp_now
 
 
 def _flags(user) -> dict:
+    """The navigation's flags, read from the database: one query."""
+    return _flags_and_stamp(user)[0]
+
+
+def _flags_and_stamp(user) -> tuple[dict, int | None]:
+    """The navigation's flags and the access stamp they stand for, read in one statement."""
     person = access.person_of(user)
     if person is None:
         # Bureau staff need not be anyone's grid person.
@@ -21,11 +30,12 @@ def _flags(user) -> dict:
                 covers=Exists(access.covered_cells(user)),
                 bureau_staff=Exists(access.bureaus_for(user)),
                 administers=Exists(access.administered_schools(user)),
+                stamp=access_stamp_now(),
             )
-            .values("covers", "bureau_staff", "administers")
+            .values("covers", "bureau_staff", "administers", "stamp")
             .first()
         )
-        return found or {}
+        return _split(found)
     found = (
         School.objects.filter(pk=person.school_id)
         .annotate(
@@ -38,6 +48,7 @@ def _flags(user) -> dict:
             teaches=Exists(fillable_classes(user)),
             oversees=Exists(overseen_classes(user)),
             plans=Exists(plannable_cells(user).filter(school_id=person.school_id)),
+            stamp=access_stamp_now(),
         )
         .values(
             "covers",
@@ -49,10 +60,41 @@ def _flags(user) -> dict:
             "teaches",
             "oversees",
             "plans",
+            "stamp",
         )
         .first()
     )
-    return found or {}
+    return _split(found)
+
+
+def _split(found: dict | None) -> tuple[dict, int | None]:
+    flags = dict(found or {})
+    return flags, flags.pop("stamp", None)
+
+
+def nav_flags(user) -> dict:
+    """`_flags`, kept in the cache under the access stamp and the day (assignments and bureau
+    staff start and end on a day). The request reads the stamp with the user's grid person;
+    any change to the rows the flags come from gives it a new value in the same transaction
+    (see `grids.models.AccessStamp`), so the next request in any process looks under another
+    key and reads anew: a process-local cache is enough. On a miss the flags are kept under
+    the stamp read in their own statement, so an entry always describes the state its stamp
+    stands for. Bureau staff without a grid person read the flags each time (three `Exists`)."""
+    person = access.person_of(user)
+    stamp = getattr(person, "access_stamp", None)
+    if stamp is None:
+        return _flags(user)
+    day = timezone.localdate()
+
+    def key(stamp):
+        return f"nav:{user.pk}:{person.pk}:{person.school_id}:{stamp}:{day}"
+
+    flags = cache.get(key(stamp))
+    if flags is None:
+        flags, read_with = _flags_and_stamp(user)
+        if read_with is not None:
+            cache.set(key(read_with), flags, timeout=24 * 3600)
+    return flags
 
 
 def navigation(request):
@@ -65,4 +107,4 @@ def navigation(request):
     user = getattr(request, "user", None)
     if not getattr(user, "is_authenticated", False):
         return {}
-    return {"nav": SimpleLazyObject(lambda: _flags(user))}
+    return {"nav": SimpleLazyObject(lambda: nav_flags(user))}

@@ -101,6 +101,17 @@ TEMPLATES = [
 ]
 
 
+# A cache in each process: what is kept there across requests is keyed by a value read from
+# the database (the access stamp, see grids.models.AccessStamp), so no process can serve a
+# stale answer and no shared service is needed. Room for a county's active users.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
+}
+
+
 def database(config: dict) -> dict:
     """A database URL's settings with what every install of ours needs (bench/ uses it too)."""
     config["ATOMIC_REQUESTS"] = False

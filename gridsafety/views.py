@@ -10,8 +10,9 @@ from duties.selectors import duty_lists
 from grids import access
 from grids.coverage import grid_problems
 from grids.models import Assignment
-from grids.permissions import can_administer, can_view_coverage
 from hazards import selectors as hazard_selectors
+
+from .context_processors import nav_flags
 
 
 @login_required
@@ -22,6 +23,9 @@ def home(request):
     person = access.person_of(user)
     context = {"person": person}
     if person is not None:
+        # The navigation's flags (kept under the access stamp) answer the same questions as
+        # can_administer, can_view_coverage and the health card's "any class" tests.
+        nav = nav_flags(user)
         assignments = list(
             Assignment.objects.current()
             .filter(person=person)
@@ -35,7 +39,7 @@ def home(request):
         my_cells.update({row.cell_id: row.cell for row in on_duty if row.person_id == person.pk})
         context["duty_lists"] = duty_lists(list(my_cells.values()))
         context["covered_count"] = access.covered_cells(user).count()
-        context["is_admin"] = can_administer(user, person.school)
+        context["is_admin"] = nav["school_admin"]
         context["keeps_gate"] = gate_cells(user).exists()
         context["plans_rosters"] = plannable_cells(user).exists()
         context["checks_today"] = today_counts(user, timezone.localdate())
@@ -43,8 +47,10 @@ def home(request):
         context["todo_count"] = todo.paginator.count
         context["todo_more"] = todo.paginator.more
         context["todo"] = todo
-        context["health"] = duties_home.health_card(user)
+        context["health"] = duties_home.health_card(
+            user, oversees=nav["oversees"], fills=nav["teaches"]
+        )
         context["visitors"] = duties_home.visitors_card(user)
-        if can_view_coverage(user, person.school):
+        if nav["school_admin"] or nav["leads"]:
             context["problems"] = grid_problems(person.school)
     return render(request, "home.html", context)

@@ -175,6 +175,16 @@ def build_grid() -> Grid:
     )
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Every test starts with an empty cache. Each test's database rolls back to the access
+    stamp the previous one started from, with other rows behind it; production's stamps
+    never come back to a value that stood for another state."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def grid(db) -> Grid:
     return build_grid()

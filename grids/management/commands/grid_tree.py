@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from grids.models import GridCell, School
+from grids.models import GridCell, School, access_changed
 from grids.tree import tree_errors
 
 
@@ -29,6 +29,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             list(School.objects.select_for_update())  # the same lock every grid write takes
             GridCell.objects.rebuild()
+            access_changed()  # the rebuilt tree may cover other cells than the broken one
         remaining = tree_errors()
         if remaining:
             raise CommandError(f"Rebuild left {len(remaining)} inconsistency(ies).", returncode=2)

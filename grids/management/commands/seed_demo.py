@@ -11,7 +11,7 @@ from duties.health.demo import demo_health_load
 from duties.roster.demo import demo_rosters_seed
 from duties.services import demo_posts_assign, duty_library_seed
 from grids import services
-from grids.models import Bureau, BureauMember, GridCell, Person, School
+from grids.models import Bureau, BureauMember, GridCell, Person, School, access_changed
 from hazards.demo import load_demo_hazards
 from hazards.services import school_setup
 
@@ -137,8 +137,10 @@ class Command(BaseCommand):
     def _mark_time_bound(self, school, data):
         """Mark the time-bound cells of a school loaded before cells had a roster kind."""
         if data.get("roster_kind"):
-            GridCell.objects.filter(school=school, code=data["code"], roster_kind="").update(
-                roster_kind=data["roster_kind"]
-            )
+            marked = GridCell.objects.filter(
+                school=school, code=data["code"], roster_kind=""
+            ).update(roster_kind=data["roster_kind"])
+            if marked:
+                access_changed()  # update() sends no signals: a roster cell makes a planner
         for child in data.get("children", []):
             self._mark_time_bound(school, child)
