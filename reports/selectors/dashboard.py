@@ -9,6 +9,7 @@ query count follow the size of the grid, not the number of hazards.
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
@@ -46,7 +47,7 @@ class Period:
             window_start=week_start - datetime.timedelta(weeks=TREND_WEEKS - 1),
         )
 
-    @property
+    @cached_property
     def weeks(self) -> list[datetime.date]:
         return [self.window_start + datetime.timedelta(weeks=n) for n in range(TREND_WEEKS)]
 
@@ -310,9 +311,12 @@ def _areas(cells: list[dict]) -> list[tuple[dict, bool]]:
     the hazards reported on it directly. (cell, whole subtree?) pairs."""
     covered = {c["pk"] for c in cells}
     tops = [c for c in cells if c["parent_id"] not in covered]
+    children_of = defaultdict(list)
+    for c in cells:
+        children_of[c["parent_id"]].append(c)
     areas = []
     for top in tops:
-        children = [c for c in cells if c["parent_id"] == top["pk"]]
+        children = children_of[top["pk"]]
         if not children:
             areas.append((top, True))
             continue
@@ -322,16 +326,19 @@ def _areas(cells: list[dict]) -> list[tuple[dict, bool]]:
 
 
 def _by_area(cells: list[dict], by_cell: dict[int, dict]) -> list[dict]:
-    """Open and overdue hazards per area, rolled up from the per-cell rows."""
+    """Open and overdue hazards per area, rolled up from the per-cell rows.
+
+    `cells` come in tree order, so an area's subtree is the run of cells from the area on
+    while they lie inside its lft/rght: one pass over them per area's subtree."""
     result = []
-    cell_index = {c["pk"]: c for c in cells}
+    position = {c["pk"]: n for n, c in enumerate(cells)}
     for area, subtree in _areas(cells):
         if subtree:
-            inside = [
-                pk
-                for pk, c in cell_index.items()
-                if c["tree_id"] == area["tree_id"] and area["lft"] <= c["lft"] <= area["rght"]
-            ]
+            inside = []
+            for c in cells[position[area["pk"]] :]:
+                if c["tree_id"] != area["tree_id"] or c["lft"] > area["rght"]:
+                    break
+                inside.append(c["pk"])
         else:
             inside = [area["pk"]]
         rows = [by_cell[pk] for pk in inside if pk in by_cell]

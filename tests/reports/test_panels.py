@@ -33,7 +33,7 @@ def health_figures(panel):
     return (
         s.morning_done,
         s.noon_done,
-        len(s.classes),
+        s.total,
         s.absent_morning,
         s.absent_noon,
         dict(s.ill_today),
