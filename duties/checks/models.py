@@ -144,8 +144,15 @@ class CheckRun(models.Model):
     template = models.ForeignKey(
         CheckTemplate, on_delete=models.CASCADE, related_name="runs", verbose_name=_("check")
     )
+    # No index of its own: (cell, period_end) below serves every lookup by cell, and with a
+    # plain one beside it PostgreSQL probed each covered cell's whole history (one index
+    # entry and heap row per past run) for today's runs instead of the current ones.
     cell = models.ForeignKey(
-        GridCell, on_delete=models.CASCADE, related_name="check_runs", verbose_name=_("cell")
+        GridCell,
+        on_delete=models.CASCADE,
+        related_name="check_runs",
+        verbose_name=_("cell"),
+        db_index=False,
     )
     period_start = models.DateField(_("period from"))
     period_end = models.DateField(_("period to"))

@@ -7,7 +7,7 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from grids.models import GridCell
 
@@ -223,3 +223,87 @@ def by_cell(rows) -> dict:
     for row in rows:
         grouped[row.cell_id].append(row)
     return grouped
+
+
+@dataclass
+class PanelAlert:
+    """A class past the outbreak threshold: what the dashboard names it by."""
+
+    name: str
+
+
+@dataclass
+class Panel:
+    """The dashboard's four figures of the day and who is away ill: counted in SQL, with no
+    row per class (a school has some 1,500). The same figures as `Summary` shows for these
+    classes on `day`."""
+
+    day: datetime.date
+    total: int  # classes
+    morning_done: int
+    noon_done: int
+    absent_morning: int
+    absent_noon: int
+    ill_today: Counter  # symptom -> students away ill today, in all the classes
+    ill_by_class: list  # ((tree_id, lft), class name, symptom, students), in class order
+
+    @property
+    def ill_today_by_symptom(self) -> list[tuple[str, int]]:
+        return [(Symptom(s).label, n) for s, n in sorted(self.ill_today.items())]
+
+    @property
+    def alerts(self) -> list[tuple[PanelAlert | None, str, int]]:
+        """As `Summary.alerts`: (class or None for all, symptom label, students)."""
+        found = [
+            (PanelAlert(name), Symptom(s).label, n)
+            for _order, name, s, n in self.ill_by_class
+            if n >= OUTBREAK_IN_A_CLASS
+        ]
+        found += [
+            (None, Symptom(s).label, n)
+            for s, n in sorted(self.ill_today.items())
+            if n >= OUTBREAK_IN_THE_SCHOOL
+        ]
+        return found
+
+
+def panel(class_ids: QuerySet, day: datetime.date) -> Panel | None:
+    """Today's figures over the classes whose ids `class_ids` gives (a one-column queryset,
+    used as a subquery), or None when there is none. Three grouped queries, whatever the
+    number of classes."""
+    ids = class_ids.order_by()
+    total = ids.distinct().count()
+    if not total:
+        return None
+    done, absent = Counter(), Counter()
+    checks = (
+        HealthCheck.objects.current()
+        .filter(cell_id__in=ids, date=day)
+        .values("session")
+        .annotate(n=Count("pk"), absent=Sum("absent"))
+        .order_by()
+    )
+    for row in checks:
+        done[row["session"]], absent[row["session"]] = row["n"], row["absent"] or 0
+    ill = (
+        IllnessCase.objects.filter(ill_on(day), cell_id__in=ids)
+        .values("cell__tree_id", "cell__lft", "cell__name", "symptom")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    by_class = sorted(
+        ((r["cell__tree_id"], r["cell__lft"]), r["cell__name"], r["symptom"], r["n"]) for r in ill
+    )
+    ill_today = Counter()
+    for _order, _name, symptom, n in by_class:
+        ill_today[symptom] += n
+    return Panel(
+        day=day,
+        total=total,
+        morning_done=done[Session.MORNING],
+        noon_done=done[Session.NOON],
+        absent_morning=absent[Session.MORNING],
+        absent_noon=absent[Session.NOON],
+        ill_today=ill_today,
+        ill_by_class=by_class,
+    )

@@ -1,10 +1,12 @@
 """What the dashboard and the scorecard share: the viewer's hazards and links to the queue."""
 
 import datetime
+from functools import lru_cache
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import QuerySet
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from grids import access
 from hazards.models import Hazard
@@ -19,7 +21,15 @@ def queue_url(**filters) -> str:
         if isinstance(value, datetime.date):
             value = value.isoformat()
         query[name] = value
-    return f"{reverse('hazards:list')}?{urlencode(query)}"
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    return f"{_queue_path(get_script_prefix(), urlconf)}?{urlencode(query)}"
+
+
+@lru_cache(maxsize=8)
+def _queue_path(prefix: str, urlconf: str) -> str:
+    """The queue's path, resolved once per script prefix and URLconf: the dashboard links
+    to it about a hundred times a page."""
+    return reverse("hazards:list", urlconf=urlconf)
 
 
 def covered_hazards(user) -> QuerySet[Hazard]:

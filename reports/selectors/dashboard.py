@@ -9,7 +9,9 @@ query count follow the size of the grid, not the number of hazards.
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
+from django.db import connections
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -46,7 +48,7 @@ class Period:
             window_start=week_start - datetime.timedelta(weeks=TREND_WEEKS - 1),
         )
 
-    @property
+    @cached_property
     def weeks(self) -> list[datetime.date]:
         return [self.window_start + datetime.timedelta(weeks=n) for n in range(TREND_WEEKS)]
 
@@ -105,6 +107,7 @@ def dashboard(user, now: datetime.datetime | None = None) -> Dashboard:
     since = period.window_start
 
     closed = counts["closed"]
+    median_accept, median_close = _medians(cohort, counts["accepted"], closed)
     resolution = [
         {
             "key": key,
@@ -149,9 +152,9 @@ def dashboard(user, now: datetime.datetime | None = None) -> Dashboard:
         ),
         closed=Figure(closed, queue_url(status=Status.CLOSED, since=since)),
         in_time_rate=counts["closed_in_time"] / closed if closed else None,
-        median_accept=_median(cohort, "accept_span", counts["accepted"]),
+        median_accept=median_accept,
         median_accept_url=queue_url(status="all", since=since, reached="accepted"),
-        median_close=_median(cohort, "close_span", closed),
+        median_close=median_close,
         median_close_url=queue_url(status=Status.CLOSED, since=since),
         funnel=funnel,
         resolution=resolution,
@@ -203,15 +206,24 @@ def _week_index(field: str, period: Period) -> Case:
 
     Plain comparisons with the local Mondays' midnights, worked out here: no time zone
     conversion or date truncation per row, which SQLite would run as a Python function
-    for every hazard of the window.
+    for every hazard of the window. The comparisons nest as a binary search (four per row
+    for the thirteen outcomes rather than up to thirteen in a row).
     """
-    bounds = [local_midnight(w) for w in period.weeks[1:]]
-    return Case(
-        When(**{f"{field}__lt": local_midnight(period.window_start)}, then=Value(-1)),
-        *(When(**{f"{field}__lt": bound}, then=Value(n)) for n, bound in enumerate(bounds)),
-        default=Value(len(bounds)),
-        output_field=IntegerField(),
-    )
+    # bounds[n] starts week n; a value below bounds[0] is before the window (-1).
+    bounds = [local_midnight(w) for w in period.weeks]
+
+    def search(lo: int, hi: int):
+        """The week among lo-1 .. hi-1 for a value known to lie in [bounds[lo-1], bounds[hi])."""
+        if lo == hi:
+            return Value(lo - 1)
+        mid = (lo + hi + 1) // 2
+        return Case(
+            When(**{f"{field}__lt": bounds[mid - 1]}, then=search(lo, mid - 1)),
+            default=search(mid, hi),
+            output_field=IntegerField(),
+        )
+
+    return search(0, len(bounds))
 
 
 def _cohort(cohort: QuerySet, period: Period) -> dict:
@@ -273,22 +285,46 @@ def _closed_weekly(hazards: QuerySet, period: Period) -> dict:
     }
 
 
-def _median(hazards: QuerySet, span: str, count: int) -> datetime.timedelta | None:
-    """The median of the stored `span` (hazards.facts) over `count` rows, by an offset.
+def _medians(
+    hazards: QuerySet, accepted: int, closed: int
+) -> tuple[datetime.timedelta | None, datetime.timedelta | None]:
+    """The medians of the stored spans (hazards.facts) to accept and to close, in one read.
 
-    Portable: the same ORDER BY ... LIMIT 2 OFFSET k runs on SQLite and PostgreSQL; the count
-    comes from the cohort aggregate already made, so this is one query.
+    One scan of the window returns both columns; the two lists are sorted here. The raw
+    column values are sorted (microseconds on SQLite, intervals on PostgreSQL: both order
+    as the spans do) and only the middle ones converted, so no row goes through the ORM's
+    converters. `accepted` and `closed` are the counts the cohort aggregate already made:
+    with neither, no query.
     """
-    if not count:
+    if not accepted and not closed:
+        return None, None
+    # The window's rows from its covering index (hazard_cell_window), unsorted; the few with
+    # neither span (reported, not accepted) are skipped here rather than by an OR in SQL,
+    # which would lead PostgreSQL off the index's range.
+    query = hazards.order_by().values_list("accept_span", "close_span")
+    sql, params = query.query.sql_with_params()
+    connection = connections[query.db]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    accept = sorted(a for a, _ in rows if a is not None)
+    close = sorted(c for _, c in rows if c is not None)
+    return _middle(accept, connection), _middle(close, connection)
+
+
+def _middle(values: list, connection) -> datetime.timedelta | None:
+    """The median of sorted raw span values: the middle one, or the mean of the two."""
+    if not values:
         return None
-    spans = list(
-        hazards.filter(**{f"{span}__isnull": False})
-        .order_by(span)
-        .values_list(span, flat=True)[(count - 1) // 2 : (count - 1) // 2 + 2]
-    )
-    if count % 2 or len(spans) < 2:
-        return spans[0] if spans else None
-    return (spans[0] + spans[1]) / 2
+    middle = [
+        v
+        if isinstance(v, datetime.timedelta)
+        else connection.ops.convert_durationfield_value(v, None, connection)
+        for v in values[(len(values) - 1) // 2 : (len(values) - 1) // 2 + 2]
+    ]
+    if len(values) % 2 or len(middle) < 2:
+        return middle[0]
+    return (middle[0] + middle[1]) / 2
 
 
 def _by_category(counts: dict[int, int], since: datetime.date) -> list[dict]:
@@ -310,9 +346,12 @@ def _areas(cells: list[dict]) -> list[tuple[dict, bool]]:
     the hazards reported on it directly. (cell, whole subtree?) pairs."""
     covered = {c["pk"] for c in cells}
     tops = [c for c in cells if c["parent_id"] not in covered]
+    children_of = defaultdict(list)
+    for c in cells:
+        children_of[c["parent_id"]].append(c)
     areas = []
     for top in tops:
-        children = [c for c in cells if c["parent_id"] == top["pk"]]
+        children = children_of[top["pk"]]
         if not children:
             areas.append((top, True))
             continue
@@ -322,16 +361,19 @@ def _areas(cells: list[dict]) -> list[tuple[dict, bool]]:
 
 
 def _by_area(cells: list[dict], by_cell: dict[int, dict]) -> list[dict]:
-    """Open and overdue hazards per area, rolled up from the per-cell rows."""
+    """Open and overdue hazards per area, rolled up from the per-cell rows.
+
+    `cells` come in tree order, so an area's subtree is the run of cells from the area on
+    while they lie inside its lft/rght: one pass over them per area's subtree."""
     result = []
-    cell_index = {c["pk"]: c for c in cells}
+    position = {c["pk"]: n for n, c in enumerate(cells)}
     for area, subtree in _areas(cells):
         if subtree:
-            inside = [
-                pk
-                for pk, c in cell_index.items()
-                if c["tree_id"] == area["tree_id"] and area["lft"] <= c["lft"] <= area["rght"]
-            ]
+            inside = []
+            for c in cells[position[area["pk"]] :]:
+                if c["tree_id"] != area["tree_id"] or c["lft"] > area["rght"]:
+                    break
+                inside.append(c["pk"])
         else:
             inside = [area["pk"]]
         rows = [by_cell[pk] for pk in inside if pk in by_cell]

@@ -234,4 +234,29 @@ def test_query_count_does_not_grow_with_hazards(
 
 # The board's own queries, the duties' panels with nothing to show (four; with data, see
 # tests/reports/test_panels.py) and the navigation's flags.
-QUERIES = 23
+QUERIES = 22
+
+
+@pytest.mark.parametrize("extra", [40, 41])
+def test_the_medians_are_those_of_the_windows_stored_spans(grid, history, extra):
+    """Both medians come from one read of the window: the same as a recomputation over the
+    stored spans of the hazards the principal covers, with an odd and an even count."""
+    import statistics
+
+    from hazards.facts import recompute_facts
+
+    _more_hazards(grid, extra)
+    bulk = Hazard.objects.filter(number__startswith="BULK-")
+    recompute_facts(bulk)  # written without the workflow: their spans from the source rows
+    board = board_for(grid, history)
+    window = selectors.covered_hazards(grid.users["principal"]).filter(
+        reported_at__gte=timezone.make_aware(
+            datetime.datetime.combine(board.period.window_start, datetime.time.min)
+        )
+    )
+    accept = list(window.exclude(accept_span=None).values_list("accept_span", flat=True))
+    close = list(window.exclude(close_span=None).values_list("close_span", flat=True))
+    assert len(accept) > 10 and len(close) > 10
+    assert board.median_accept == statistics.median(accept)
+    assert board.median_close == statistics.median(close)
+    assert (board.funnel[1]["count"], board.closed.value) == (len(accept), len(close))

@@ -402,3 +402,69 @@ def test_query_counts_do_not_grow_with_rows(
     assert response.status_code == 200
     if url == "duties:health_summary":
         assert len(response.context["summary"].classes) == 10
+
+
+def _panel_and_summary(grid, client_for, persona):
+    client = client_for(grid.users[persona])
+    summary = client.get(reverse("duties:health_summary")).context["summary"]
+    panels = client.get(reverse("reports:dashboard")).context["panels"]
+    panel = next(p["context"]["summary"] for p in panels if "_health" in p["template"])
+    return panel, summary
+
+
+def _figures(s, total):
+    return (
+        total,
+        s.morning_done,
+        s.noon_done,
+        s.absent_morning,
+        s.absent_noon,
+        dict(s.ill_today),
+        s.ill_today_by_symptom,
+        [(c.name if c else None, str(label), n) for c, label, n in s.alerts],
+    )
+
+
+@pytest.mark.parametrize("persona", ["principal", "manager", "teacher2", "outsider"])
+@pytest.mark.parametrize("outbreak", [False, True])
+def test_the_dashboard_panel_counts_what_the_summary_shows(
+    classes, client_for, travel, persona, outbreak
+):
+    """The dashboard's panel counts in SQL what the summary builds class by class."""
+    grid = classes
+    summary_fixture(grid)
+    if outbreak:  # six with fever in the school, and class2 past the class threshold
+        record(
+            grid,
+            cell="class2",
+            day=WEDNESDAY,
+            rows=[(n, "illness", "fever") for n in "ABCDE"],
+            actor=grid.users["teacher2"],
+        )
+    travel(WEDNESDAY, 14)
+    panel, summary = _panel_and_summary(grid, client_for, persona)
+    assert _figures(panel, panel.total) == _figures(summary, len(summary.classes))
+    if persona == "principal":
+        assert panel.alerts  # the comparison covered the alerts
+        assert (panel.total, panel.morning_done, panel.noon_done) == (2, 2, 1)
+
+
+def test_the_dashboard_panel_takes_three_queries_whatever_the_classes(
+    classes, gate, client_for, travel, django_assert_num_queries
+):
+    from duties.health import selectors
+    from duties.health.permissions import overseen_class_ids
+
+    grid = classes
+    travel(TUESDAY, 14)
+    record(grid, day=MONDAY, rows=[("Li", "illness", "fever"), ("W", "unknown", "")])
+    principal = grid.users["principal"]
+    with django_assert_num_queries(3):
+        few = selectors.panel(overseen_class_ids(principal), TUESDAY)
+    more_rows(grid, 8)
+    with django_assert_num_queries(3):
+        more = selectors.panel(overseen_class_ids(principal), TUESDAY)
+    assert (few.total, more.total) == (2, 10)
+    assert more.ill_today["cough"] == 8
+    with django_assert_num_queries(1):  # no class: no panel
+        assert selectors.panel(overseen_class_ids(grid.users["guard"]), TUESDAY) is None
