@@ -9,14 +9,14 @@ from django.urls import reverse
 from django.utils.translation import ngettext
 
 from . import access
-from .coverage import check_cells, current_assignments_by_cell
-from .models import LEVEL_NAMES, Assignment, GridCell, Role, RoleKind
+from .coverage import Holder, check_cells, current_holders_by_cell
+from .models import LEVEL_NAMES, GridCell, Role, RoleKind
 
 
 @dataclass
 class TreeNode:
     cell: GridCell
-    assignments: list[Assignment]
+    assignments: list[Holder]  # who holds the cell today
     problems: list
     children: list["TreeNode"] = field(default_factory=list)
     path: list[GridCell] = field(default_factory=list)  # ancestors the viewer cannot open
@@ -68,11 +68,15 @@ def _nest(cells: list[GridCell], parent: GridCell | None = None) -> list[TreeNod
         # The parent is loaded already: the scope rule can be checked without a query.
         if cell.parent_id in by_id:
             GridCell.parent.field.set_cached_value(cell, by_id[cell.parent_id])
-    by_cell = current_assignments_by_cell([cell.pk for cell in cells])
     school_ids = {cell.school_id for cell in cells}
-    outside_roles = list(Role.objects.filter(school_id__in=school_ids, kind=RoleKind.OUTSIDE))
+    roles = {role.pk: role for role in Role.objects.filter(school_id__in=school_ids)}
+    by_cell = current_holders_by_cell([cell.pk for cell in cells], roles)
     roles_of = {
-        school_id: [role for role in outside_roles if role.school_id == school_id]
+        school_id: [
+            role
+            for role in roles.values()
+            if role.school_id == school_id and role.kind == RoleKind.OUTSIDE
+        ]
         for school_id in school_ids
     }
     roots: list[TreeNode] = []
@@ -154,7 +158,7 @@ def filter_forest(
         if not needle:
             return True
         cell = node.cell
-        texts = [cell.name, cell.code, *(a.person.name for a in node.assignments)]
+        texts = [cell.name, cell.code, *(a.person_name for a in node.assignments)]
         return any(needle in text.casefold() for text in texts)
 
     def keep(node: TreeNode) -> TreeNode | None:
@@ -218,7 +222,7 @@ def dress(forest: list[TreeNode], *, lazy: bool = False, open_all: bool = False)
             "chips": [
                 (
                     "bi-person-badge" if a.role.manages_cell else "bi-person",
-                    a.person.name,
+                    a.person_name,
                     a.role.name,
                 )
                 for a in node.assignments

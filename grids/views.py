@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from duties.selectors import duty_lists
 
 from . import access, selectors, services
-from .coverage import grid_problems
+from .coverage import current_assignments_by_cell, grid_problems
 from .forms import EndAssignmentForm, ReassignForm
 from .models import Assignment
 from .permissions import (
@@ -73,7 +73,7 @@ def branch(request, pk):
 @login_required
 def cell_detail(request, pk):
     cell = get_visible_cell_or_404(request.user, pk)
-    by_cell = selectors.current_assignments_by_cell([cell.pk])
+    by_cell = current_assignments_by_cell([cell.pk])
     context = {
         "cell": cell,
         "duty_list": duty_lists([cell])[0],
@@ -115,7 +115,7 @@ def reassign(request, pk):
                 },
             )
             return redirect("grids:cell", pk=cell.pk)
-    current = selectors.current_assignments_by_cell([cell.pk]).get(cell.pk, [])
+    current = current_assignments_by_cell([cell.pk]).get(cell.pk, [])
     return render(request, "grids/reassign.html", {"cell": cell, "form": form, "current": current})
 
 
