@@ -34,16 +34,43 @@ class Problem:
         return self.code == "no_person"
 
 
-def check_cells(cells, assignments_by_cell, outside_roles) -> list[Problem]:
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """Someone holding a role in a cell today, as the rules and the grid tree read it: plain
+    values from one query (a school has thousands of them, so no model instance each)."""
+
+    person_id: int
+    person_name: str
+    role: Role
+
+
+def current_holders_by_cell(
+    cells_qs, roles: dict[int, Role], on: date | None = None
+) -> dict[int, list[Holder]]:
+    """Who holds each of the given cells on a day, grouped by cell id (one query); `roles`
+    are the cells' schools' roles by id."""
+    grouped = defaultdict(list)
+    rows = (
+        Assignment.objects.current(on)
+        .filter(cell__in=cells_qs)
+        .order_by("role__sort_order", "person__name")
+        .values_list("cell_id", "person_id", "person__name", "role_id")
+    )
+    for cell_id, person_id, person_name, role_id in rows:
+        grouped[cell_id].append(Holder(person_id, person_name, roles[role_id]))
+    return grouped
+
+
+def check_cells(cells, holders_by_cell, outside_roles) -> list[Problem]:
     """Check cells (with their parents loaded or absent) against the grid's rules."""
     problems = []
     for cell in cells:
-        held = assignments_by_cell.get(cell.pk, [])
+        held = holders_by_cell.get(cell.pk, [])
         problems.extend(_check_cell(cell, held, outside_roles))
     return problems
 
 
-def _check_cell(cell: GridCell, held: list[Assignment], outside_roles: list[Role]):
+def _check_cell(cell: GridCell, held: list[Holder], outside_roles: list[Role]):
     def problem(code, message):
         return Problem(cell=cell, code=code, message=str(message))
 
@@ -64,7 +91,7 @@ def _check_cell(cell: GridCell, held: list[Assignment], outside_roles: list[Role
             yield problem(
                 "role_misplaced",
                 _("%(person)s holds the role %(role)s, which does not belong in this cell.")
-                % {"person": assignment.person.name, "role": assignment.role.name},
+                % {"person": assignment.person_name, "role": assignment.role.name},
             )
 
     managers = [a for a in held if a.role.manages_cell]
@@ -74,7 +101,7 @@ def _check_cell(cell: GridCell, held: list[Assignment], outside_roles: list[Role
         yield problem(
             "many_managers",
             _("The cell has %(count)d managers: %(names)s.")
-            % {"count": len(managers), "names": ", ".join(a.person.name for a in managers)},
+            % {"count": len(managers), "names": ", ".join(a.person_name for a in managers)},
         )
 
     if cell.is_smallest and not cell.is_outside and len(held) != 1:
@@ -86,7 +113,7 @@ def _check_cell(cell: GridCell, held: list[Assignment], outside_roles: list[Role
 
     if cell.is_smallest and cell.is_outside:
         for role in outside_roles:
-            count = sum(1 for a in held if a.role_id == role.pk)
+            count = sum(1 for a in held if a.role.pk == role.pk)
             if count == 0:
                 yield problem(
                     "outside_role_missing",
@@ -114,24 +141,6 @@ def current_assignments_by_cell(cells_qs, on: date | None = None) -> dict[int, l
     return grouped
 
 
-def _holders_by_cell(school: School, roles: dict[int, Role], on: date | None) -> dict[int, list]:
-    """`current_assignments_by_cell` for the whole school's check: only what the rules read
-    (the role, from the school's few, and the person's name), not a full row and a role
-    object for each of thousands of assignments."""
-    grouped = defaultdict(list)
-    assignments = (
-        Assignment.objects.current(on)
-        .filter(cell__in=school.cells.all())
-        .select_related("person")
-        .only("cell", "role", "person", "person__name")
-        .order_by("role__sort_order", "person__name")
-    )
-    for assignment in assignments:
-        Assignment.role.field.set_cached_value(assignment, roles[assignment.role_id])
-        grouped[assignment.cell_id].append(assignment)
-    return grouped
-
-
 ExtraCheck = Callable[[School, list[GridCell], date | None], list[Problem]]
 _extra_checks: list[ExtraCheck] = []
 
@@ -154,7 +163,7 @@ def grid_problems(school: School, on: date | None = None) -> list[Problem]:
         if cell.parent_id in by_id:
             GridCell.parent.field.set_cached_value(cell, by_id[cell.parent_id])
     roles = {role.pk: role for role in school.roles.all()}
-    by_cell = _holders_by_cell(school, roles, on)
+    by_cell = current_holders_by_cell(school.cells.all(), roles, on)
     outside_roles = [role for role in roles.values() if role.kind == RoleKind.OUTSIDE]
     problems = check_cells(cells, by_cell, outside_roles)
     for check in _extra_checks:

@@ -1,15 +1,17 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from duties.selectors import duty_lists
 
 from . import access, selectors, services
-from .coverage import grid_problems
+from .coverage import current_assignments_by_cell, grid_problems
 from .forms import EndAssignmentForm, ReassignForm
 from .models import Assignment
 from .permissions import (
@@ -20,19 +22,58 @@ from .permissions import (
     viewer_school_or_404,
 )
 
+# A search sends at most this many matching cells (with their ancestors) to the page.
+TREE_FOUND_LIMIT = 200
+
 
 @login_required
 def tree(request):
+    """The grid as far as the user sees it. A big tree is sent down to level 3, each level-3
+    branch loading its cells when opened (`branch`); a small one whole. A search or the
+    problems filter looks through every visible cell, level 4 included, and sends the
+    matches under their ancestors. An htmx request gets the results block alone."""
     forest = selectors.visible_forest(request.user)
-    return render(
-        request, "grids/tree.html", {"forest": forest, "summary": selectors.summarize(forest)}
-    )
+    summary = selectors.summarize(forest)
+    query = request.GET.get("q", "").strip()[:100]
+    problems_only = request.GET.get("problems") == "1"
+    found = None
+    if query or problems_only:
+        found = selectors.filter_forest(
+            forest, query=query, problems_only=problems_only, limit=TREE_FOUND_LIMIT
+        )
+        rows = selectors.dress(found.forest, open_all=True)
+    else:
+        whole = request.GET.get("expand") == "all"
+        lazy = not whole and summary.cells > settings.GRIDS_TREE_EAGER_CELLS
+        rows = selectors.dress(forest, lazy=lazy, open_all=whole)
+    context = {
+        "forest": forest,
+        "rows": rows,
+        "summary": summary,
+        "found": found,
+        "query": query,
+        "problems_only": problems_only,
+    }
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "grids/_tree_results.html" if partial else "grids/tree.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@login_required
+@require_GET
+def branch(request, pk):
+    """The cells of one branch of the tree, for htmx to put under it when it is opened."""
+    cell = get_visible_cell_or_404(request.user, pk)
+    rows = selectors.dress(selectors.visible_branch(request.user, cell), lazy=True)
+    return render(request, "grids/_tree_branch.html", {"rows": rows})
 
 
 @login_required
 def cell_detail(request, pk):
     cell = get_visible_cell_or_404(request.user, pk)
-    by_cell = selectors.current_assignments_by_cell([cell.pk])
+    by_cell = current_assignments_by_cell([cell.pk])
     context = {
         "cell": cell,
         "duty_list": duty_lists([cell])[0],
@@ -74,7 +115,7 @@ def reassign(request, pk):
                 },
             )
             return redirect("grids:cell", pk=cell.pk)
-    current = selectors.current_assignments_by_cell([cell.pk]).get(cell.pk, [])
+    current = current_assignments_by_cell([cell.pk]).get(cell.pk, [])
     return render(request, "grids/reassign.html", {"cell": cell, "form": form, "current": current})
 
 

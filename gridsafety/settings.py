@@ -290,6 +290,10 @@ LOGGING = {
     },
 }
 
+# The grid tree (grids app): a viewer who sees more cells than this gets the tree down to
+# level 3, each level-3 branch loading its cells when opened; fewer, and the whole tree is sent.
+GRIDS_TREE_EAGER_CELLS = env.int("GRIDS_TREE_EAGER_CELLS", default=200)
+
 # Excel exports and imports (reports app).
 # Exports with more rows than this are built by Celery and offered as a download when ready.
 REPORTS_EXPORT_ASYNC_ROWS = env.int("REPORTS_EXPORT_ASYNC_ROWS", default=5000)

@@ -76,3 +76,32 @@ def test_language_switch_to_english(e2e_grid, open_as):
     page.get_by_role("button", name="English").click()
     expect(page.get_by_text("My cells")).to_be_visible()
     assert page.errors == []
+
+
+def test_principal_on_a_phone_opens_a_branch_of_a_big_tree(e2e_grid, open_as, settings):
+    """A big tree arrives down to level 3: opening a level-3 branch loads its cells,
+    the search finds a level-4 cell, and expanding all fetches the rest at once."""
+    settings.GRIDS_TREE_EAGER_CELLS = 0  # every tree counts as big
+    page = open_as("principal", PASSWORD, PHONE)
+    page.goto(page.url + "grids/")
+    expect(page.locator('[data-cell="grade1"]')).to_be_visible()
+    assert not shown_cells(page) & {"class1", "class2", "canteen", "gate", "road"}
+
+    page.locator('[data-cell="grade1"] summary').click()
+    expect(page.locator('[data-cell="class2"] .cell-name')).to_be_visible()
+    expect(page.locator('[data-cell="class1"]')).to_contain_text("Teacher")
+    assert "gate" not in shown_cells(page)
+
+    page.locator("#tree-q").press_sequentially("teacher2", delay=30)
+    expect(page.get_by_test_id("tree-found")).to_be_visible()
+    assert shown_cells(page) == {"root", "teaching", "grade1", "class2"}
+    assert "q=teacher2" in page.url
+
+    page.locator("#tree-q").fill("")
+    page.locator("#tree-q").press("Enter")
+    expect(page.get_by_test_id("tree-found")).to_have_count(0)
+    page.get_by_role("button", name=re.compile("全部展开")).click()
+    expect(page.locator('[data-cell="gate"] .cell-name')).to_be_visible()
+    north = {code for code, cell in e2e_grid.cells.items() if cell.school_id == e2e_grid.school.pk}
+    assert shown_cells(page) == north
+    assert page.errors == []

@@ -169,6 +169,7 @@ class Target:
 
 OBJECT_URLS = {
     "grids:cell": Target(lambda grid, cell: {"pk": cell.pk}),
+    "grids:branch": Target(lambda grid, cell: {"pk": cell.pk}),
     "grids:reassign": Target(lambda grid, cell: {"pk": cell.pk}, insider="admin"),
     "grids:end_assignment": Target(
         lambda grid, cell: {"pk": Assignment.objects.filter(cell=cell).first().pk},
