@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from grids import access
 from grids.forms import BootstrapForm
 from grids.models import GridCell, Person
+from gridsafety.widgets import QuickSelect
 
 from .models import HazardCategory, Severity, Status
 from .photos import MAX_PHOTOS, TOO_MANY_PHOTOS, process_photo
@@ -189,21 +190,27 @@ class QueueFilterForm(forms.Form):
         label=_("Status"),
         required=False,
         choices=[("", _("All open")), *Status.choices, ("all", _("All"))],
+        widget=QuickSelect,
     )
     severity = forms.ChoiceField(
-        label=_("Severity"), required=False, choices=[("", _("Any severity")), *Severity.choices]
+        label=_("Severity"),
+        required=False,
+        choices=[("", _("Any severity")), *Severity.choices],
+        widget=QuickSelect,
     )
     category = forms.ModelChoiceField(
         label=_("Category"),
         required=False,
         queryset=HazardCategory.objects.none(),
         empty_label=_("Any category"),
+        widget=QuickSelect,
     )
     cell = forms.ModelChoiceField(
         label=_("Within"),
         required=False,
         queryset=GridCell.objects.none(),
         empty_label=_("Everywhere"),
+        widget=QuickSelect,
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     escalated = forms.BooleanField(label=_("Escalated only"), required=False)
@@ -274,7 +281,13 @@ class QueueFilterForm(forms.Form):
         branches = cells.filter(
             Q(rght__gt=F("lft") + 1) | Q(pk=int(chosen) if chosen.isdigit() else None)
         )
-        return [("", self.fields["cell"].empty_label), *((c.pk, _cell_label(c)) for c in branches)]
+        return [
+            ("", self.fields["cell"].empty_label),
+            *(
+                (pk, f"{INDENT * depth}{name}")
+                for pk, name, depth in branches.values_list("pk", "name", "depth")
+            ),
+        ]
 
     def chips(self) -> list[dict]:
         """The link-set filters in force: a label each, and the query without it."""
