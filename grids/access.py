@@ -148,12 +148,14 @@ class Reach:
     A right on a school's level-1 cell covers the whole school: a school has one root and
     every cell of it lies in that tree, and a row takes its cell's school (a hazard's `school`
     is its cell's). So those rows are found by their school column, through the indexes that
-    lead with it, rather than through the school's thousands of cells. A right lower down
+    lead with it, rather than through the school's thousands of cells; the cells themselves
+    by the root's tree (the tree_id index, in tree order). A right lower down
     covers its subtree: the cells in its tree_id/lft/rght range. The same cells as
     `covered_cells` and `cell_filter`, which stay the one-query forms for everything else.
     """
 
     schools: frozenset[int] = frozenset()  # schools whose root cell they hold a right on
+    trees: frozenset[int] = frozenset()  # those roots' trees: the same cells, by tree
     subtrees: tuple[tuple[int, int, int], ...] = ()  # (tree_id, lft, rght) of the others
 
     def __bool__(self) -> bool:
@@ -176,7 +178,7 @@ class Reach:
     def cells(self) -> QuerySet[GridCell]:
         """The covered cells (as `covered_cells`)."""
         return GridCell.objects.filter(
-            self._either(Q(school__in=sorted(self.schools)), self._subtree_q())
+            self._either(Q(tree_id__in=sorted(self.trees)), self._subtree_q())
         )
 
     def filter(self, cell_path: str, school_path: str) -> Q:
@@ -200,9 +202,12 @@ def reach(user) -> Reach:
         "content_object__rght",
     )
     rights = list(rights)
-    schools = frozenset(school for school, parent, *_ in rights if parent is None)
+    roots = [(school, tree) for school, parent, tree, *_ in rights if parent is None]
+    schools = frozenset(school for school, _ in roots)
     subtrees = sorted({tuple(cell) for school, _, *cell in rights if school not in schools})
-    return Reach(schools=schools, subtrees=tuple(subtrees))
+    return Reach(
+        schools=schools, trees=frozenset(tree for _, tree in roots), subtrees=tuple(subtrees)
+    )
 
 
 def covers(user, cell: GridCell, codename: str | tuple[str, ...] = ACTING) -> bool:

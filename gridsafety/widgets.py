@@ -28,6 +28,28 @@ class QuickSelect(forms.Select):
     """
 
     def render(self, name, value, attrs=None, renderer=None):
+        choices = list(self.choices)
+        if self.allow_multiple_selected or any(
+            isinstance(label, list | tuple) for _, label in choices
+        ):
+            return self._render_groups(name, value, attrs)
+        wanted = set(self.format_value(value))
+        attrs = _attrs(self.build_attrs(self.attrs, attrs))
+        parts = [f'<select name="{conditional_escape(name)}"{attrs}>']
+        for option, label in choices:
+            option = "" if option is None else str(option)
+            selected = option in wanted
+            if selected:
+                wanted = ()  # one option selected, as ChoiceWidget.optgroups does
+            parts.append(
+                f'\n  <option value="{conditional_escape(option)}"'
+                f"{' selected' if selected else ''}>{conditional_escape(label)}</option>\n"
+            )
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))
+
+    def _render_groups(self, name, value, attrs):
+        """Through Django's option dictionaries: with groups, or several selected."""
         widget = self.get_context(name, value, attrs)["widget"]
         parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
         for group_name, options, _index in widget["optgroups"]:
