@@ -28,7 +28,7 @@ class QuickSelect(forms.Select):
     """
 
     def render(self, name, value, attrs=None, renderer=None):
-        choices = list(self.choices)
+        choices = [choice for choice in self.choices]  # list() would count a queryset
         if self.allow_multiple_selected or any(
             isinstance(label, list | tuple) for _, label in choices
         ):

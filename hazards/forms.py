@@ -259,7 +259,13 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, school, cells, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = HazardCategory.objects.filter(school=school)
+        categories = HazardCategory.objects.filter(school=school)
+        self.fields["category"].queryset = categories
+        # Its options as (pk, name): one query, no model instances, no server-side cursor.
+        self.fields["category"].widget.choices = [
+            ("", self.fields["category"].empty_label),
+            *categories.values_list("pk", "name"),
+        ]
         self.fields["cell"].queryset = cells
         self.fields["in_cell"].queryset = cells
         self.fields["cell"].label_from_instance = _cell_label
