@@ -18,7 +18,10 @@ permission rows, never a permission row per object. Other apps build their
 `permissions.py` on `covered_cells`, `covers` and `person_of`.
 """
 
+import operator
 from collections import defaultdict
+from dataclasses import dataclass
+from functools import reduce
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -147,6 +150,75 @@ def cell_filter(user, cell_path: str) -> Q:
     if not _is_real_user(user):
         return Q(pk__in=[])
     return Q(**{f"{cell_path}__in": _covered_cell_ids(user, ACTING)})
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The cells a user's acting rights cover, read once as the rights' own cells.
+
+    A right on a school's level-1 cell covers the whole school: a school has one root and
+    every cell of it lies in that tree, and a row takes its cell's school (a hazard's `school`
+    is its cell's). So those rows are found by their school column, through the indexes that
+    lead with it, rather than through the school's thousands of cells; the cells themselves
+    by the root's tree (the tree_id index, in tree order). A right lower down
+    covers its subtree: the cells in its tree_id/lft/rght range. The same cells as
+    `covered_cells` and `cell_filter`, which stay the one-query forms for everything else.
+    """
+
+    schools: frozenset[int] = frozenset()  # schools whose root cell they hold a right on
+    trees: frozenset[int] = frozenset()  # those roots' trees: the same cells, by tree
+    subtrees: tuple[tuple[int, int, int], ...] = ()  # (tree_id, lft, rght) of the others
+
+    def __bool__(self) -> bool:
+        return bool(self.schools or self.subtrees)
+
+    def _subtree_q(self) -> Q:
+        """GridCell rows in the subtrees (none when there are none)."""
+        ranges = [
+            Q(tree_id=tree_id, lft__gte=lft, rght__lte=rght) for tree_id, lft, rght in self.subtrees
+        ]
+        return reduce(operator.or_, ranges, Q(pk__in=[]))
+
+    def _either(self, whole: Q, below: Q) -> Q:
+        if not self.subtrees:
+            return whole
+        if not self.schools:
+            return below
+        return whole | below
+
+    def cells(self) -> QuerySet[GridCell]:
+        """The covered cells (as `covered_cells`)."""
+        return GridCell.objects.filter(
+            self._either(Q(tree_id__in=sorted(self.trees)), self._subtree_q())
+        )
+
+    def filter(self, cell_path: str, school_path: str) -> Q:
+        """A Q for another model's rows in the covered cells (as `cell_filter`), given the
+        path to the row's cell and to the row's school (its cell's school)."""
+        below = GridCell.objects.filter(self._subtree_q()).values("pk")
+        return self._either(
+            Q(**{f"{school_path}__in": sorted(self.schools)}), Q(**{f"{cell_path}__in": below})
+        )
+
+
+def reach(user) -> Reach:
+    """What the user covers (`Reach`), from their acting rights: one small query."""
+    if not _is_real_user(user):
+        return Reach()
+    rights = _rights(user, ACTING).values_list(
+        "content_object__school_id",
+        "content_object__parent_id",
+        "content_object__tree_id",
+        "content_object__lft",
+        "content_object__rght",
+    )
+    rights = list(rights)
+    roots = [(school, tree) for school, parent, tree, *_ in rights if parent is None]
+    schools = frozenset(school for school, _ in roots)
+    subtrees = sorted({tuple(cell) for school, _, *cell in rights if school not in schools})
+    return Reach(
+        schools=schools, trees=frozenset(tree for _, tree in roots), subtrees=tuple(subtrees)
+    )
 
 
 def covers(user, cell: GridCell, codename: str | tuple[str, ...] = ACTING) -> bool:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from grids import access
 from grids.forms import BootstrapForm
 from grids.models import GridCell, Person
+from gridsafety.widgets import QuickSelect
 
 from .models import HazardCategory, Severity, Status
 from .photos import MAX_PHOTOS, TOO_MANY_PHOTOS, process_photo
@@ -189,21 +190,27 @@ class QueueFilterForm(forms.Form):
         label=_("Status"),
         required=False,
         choices=[("", _("All open")), *Status.choices, ("all", _("All"))],
+        widget=QuickSelect,
     )
     severity = forms.ChoiceField(
-        label=_("Severity"), required=False, choices=[("", _("Any severity")), *Severity.choices]
+        label=_("Severity"),
+        required=False,
+        choices=[("", _("Any severity")), *Severity.choices],
+        widget=QuickSelect,
     )
     category = forms.ModelChoiceField(
         label=_("Category"),
         required=False,
         queryset=HazardCategory.objects.none(),
         empty_label=_("Any category"),
+        widget=QuickSelect,
     )
     cell = forms.ModelChoiceField(
         label=_("Within"),
         required=False,
         queryset=GridCell.objects.none(),
         empty_label=_("Everywhere"),
+        widget=QuickSelect,
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     escalated = forms.BooleanField(label=_("Escalated only"), required=False)
@@ -252,7 +259,13 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, school, cells, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = HazardCategory.objects.filter(school=school)
+        categories = HazardCategory.objects.filter(school=school)
+        self.fields["category"].queryset = categories
+        # Its options as (pk, name): one query, no model instances, no server-side cursor.
+        self.fields["category"].widget.choices = [
+            ("", self.fields["category"].empty_label),
+            *categories.values_list("pk", "name"),
+        ]
         self.fields["cell"].queryset = cells
         self.fields["in_cell"].queryset = cells
         self.fields["cell"].label_from_instance = _cell_label
@@ -274,7 +287,13 @@ class QueueFilterForm(forms.Form):
         branches = cells.filter(
             Q(rght__gt=F("lft") + 1) | Q(pk=int(chosen) if chosen.isdigit() else None)
         )
-        return [("", self.fields["cell"].empty_label), *((c.pk, _cell_label(c)) for c in branches)]
+        return [
+            ("", self.fields["cell"].empty_label),
+            *(
+                (pk, f"{INDENT * depth}{name}")
+                for pk, name, depth in branches.values_list("pk", "name", "depth")
+            ),
+        ]
 
     def chips(self) -> list[dict]:
         """The link-set filters in force: a label each, and the query without it."""

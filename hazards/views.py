@@ -41,7 +41,8 @@ LIST_REACH = 1000  # rows a list counts past the start of its page before saying
 def hazard_list(request):
     user = request.user
     person = access.person_of(user)
-    manages = access.covered_cells(user).exists()
+    reach = access.reach(user)
+    manages = bool(reach)
     tab = request.GET.get("tab") or "todo"
     if tab not in {"todo", "reported", "queue"} or (tab == "queue" and not manages):
         raise Http404
@@ -50,10 +51,10 @@ def hazard_list(request):
         filter_form = QueueFilterForm(
             request.GET or None,
             school=person.school,
-            cells=access.covered_cells(user).order_by("tree_id", "lft"),
+            cells=reach.cells().order_by("tree_id", "lft"),
         )
         filters = filter_form.cleaned_data if filter_form.is_valid() else {}
-        hazards = selectors.queue(user, filters)
+        hazards = selectors.queue(reach, filters)
     elif tab == "reported":
         hazards = selectors.reported_by(user)
     else:

@@ -195,3 +195,24 @@ def test_covered_and_visible_cells_follow_the_matrix(grid, persona):
     assert {code for code in ALL if grid.cells[code].pk in visible} == VIEWS[persona]
     managed = set(access.managed_cells(user).values_list("pk", flat=True))
     assert managed <= set(covered)
+
+
+@pytest.mark.parametrize("persona", sorted(COVERS))
+def test_reach_covers_the_same_cells_as_covered_cells(grid, persona):
+    """`reach` reads the rights once and finds a whole school by its column: the same cells
+    and the same rows as `covered_cells` and `cell_filter`."""
+    from grids.models import Assignment
+
+    user = grid.users[persona]
+    reach = access.reach(user)
+    assert bool(reach) is bool(COVERS[persona])
+    assert set(reach.cells()) == set(access.covered_cells(user))
+    rows = Assignment.objects.filter(reach.filter("cell", "cell__school"))
+    assert set(rows) == set(Assignment.objects.filter(access.cell_filter(user, "cell")))
+
+
+def test_reach_of_a_leader_is_the_school_and_of_a_manager_the_subtree(grid):
+    assert access.reach(grid.users["principal"]).schools == {grid.school.pk}
+    manager = access.reach(grid.users["manager"])
+    assert not manager.schools and len(manager.subtrees) == 1
+    assert not access.reach(grid.users["villager"])

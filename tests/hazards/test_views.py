@@ -367,3 +367,48 @@ def test_the_queue_counts_up_to_a_bound_and_pages_on(grid, client_for, monkeypat
     assert [h.number for h in last.context["page"]] == newest_first[6:]
     assert last.context["page"].paginator.count == 8 and "4 / 4" in last.content.decode()
     assert "8 hazards" in last.content.decode()
+
+
+def test_a_list_row_shows_the_hazard(grid, client_for):
+    hazard = report(grid, reporter="guard", cell="class1", severity="serious")
+    accept(grid, hazard, actor="principal", assignee="teacher")
+    Hazard.objects.filter(pk=hazard.pk).update(
+        is_anonymous=True, escalation_level=2, spot="stairs <3>"
+    )
+    html = client_for(grid.users["principal"]).get(
+        reverse("hazards:list") + "?tab=queue", headers=EN
+    )
+    html = html.content.decode()
+    row = html[html.index(f'data-number="{hazard.number}"') :]
+    row = row[: row.index("</a>")]
+    assert f'href="{reverse("hazards:detail", args=[hazard.pk])}"' in html
+    assert '<span class="badge status-rectifying">Rectifying</span>' in row
+    assert '<span class="badge sev-serious">Serious</span>' in row
+    assert "Anonymous" in row and "Escalated 2 levels" in row
+    assert f"{hazard.category.name} · {grid.cells['class1'].name} · stairs &lt;3&gt;" in row
+    assert grid.people["teacher"].name in row
+    assert "11-02 09:00" in row  # reported at T0, Shanghai time
+    assert "text-danger fw-semibold" in row and "Overdue" in row
+
+
+@pytest.mark.parametrize("persona", ["principal", "manager"])
+def test_the_queue_reads_in_a_fixed_number_of_queries(
+    grid, client_for, persona, django_assert_max_num_queries
+):
+    """Session, user, person, navigation, unread count; then the rights, the "within"
+    cells, the bounded count, the categories and the page's rows, whether the rights hold
+    the whole school or a subtree; a cell or category filter checks its value in one more."""
+    for cell in ["class1", "class2", "gate"]:
+        report(grid, reporter="principal", cell=cell)
+    client = client_for(grid.users[persona])
+    base = reverse("hazards:list") + "?tab=queue"
+    category = grid.school.hazard_categories.get(code="fire").pk
+    for query, checks in [
+        ("", 0),
+        ("&status=all&severity=general", 0),
+        (f"&category={category}&cell={grid.cells['teaching'].pk}&overdue=on", 2),
+        (f"&in_cell={grid.cells['class1'].pk}&reached=accepted&page=2", 1),
+    ]:
+        client.get(base + query)  # the session renewed
+        with django_assert_max_num_queries(10 + checks):
+            assert client.get(base + query).status_code == 200
