@@ -16,8 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,8 +31,7 @@ from hazards.permissions import visible_hazards
 
 from . import exports_duties
 from .models import Export, ExportKind, ExportStatus
-from .xlsx import Column, SheetWriter, new_workbook
-from .xlsx import local_text as _local
+from .xlsx import DATE_TIME, Column, LocalMinutes, SheetWriter, new_workbook
 
 CHUNK = 1000  # hazards per round trip for their events; bounds the ledger's memory
 BAD_RANGE = gettext_lazy("The start date must not be after the end date.")
@@ -254,7 +252,7 @@ def ledger_columns() -> list[Column]:
     return [
         Column(_("No."), 6),
         Column(_("Number"), 16, hazard),
-        Column(_("Reported at"), 16, hazard),
+        Column(_("Reported at"), 17, hazard, DATE_TIME),
         Column(_("Reported by"), 10, hazard),
         Column(_("Cell"), 22, hazard),
         Column(_("Spot"), 14, hazard),
@@ -262,15 +260,15 @@ def ledger_columns() -> list[Column]:
         Column(_("Severity"), 8, hazard),
         Column(_("Description"), 30, hazard),
         Column(_("Status"), 10, hazard),
-        Column(_("Accepted or declined at"), 16, accept),
+        Column(_("Accepted or declined at"), 17, accept, DATE_TIME),
         Column(_("By"), 10, accept),
         Column(_("Assignee"), 10, accept),
-        Column(_("Rectify by"), 16, accept),
+        Column(_("Rectify by"), 17, accept, DATE_TIME),
         Column(_("Interim measures"), 18, accept),
-        Column(_("Submitted at"), 16, rectify),
+        Column(_("Submitted at"), 17, rectify, DATE_TIME),
         Column(_("By"), 10, rectify),
         Column(_("Sent back"), 8, rectify),
-        Column(_("Closed at"), 16, verify),
+        Column(_("Closed at"), 17, verify, DATE_TIME),
         Column(_("By"), 10, verify),
         Column(_("Hours to accept"), 9, figures),
         Column(_("Hours to close"), 9, figures),
@@ -280,17 +278,6 @@ def ledger_columns() -> list[Column]:
         Column(_("Photos before"), 8, figures),
         Column(_("Photos after"), 8, figures),
     ]
-
-
-def _photo_count(kind: str):
-    counted = (
-        HazardPhoto.objects.filter(hazard=OuterRef("pk"), kind=kind)
-        .order_by()
-        .values("hazard")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 LEDGER_FIELDS = [
@@ -309,88 +296,92 @@ LEDGER_FIELDS = [
     "assignee__name",
     "accept_due_at",
     "accepted_at",
+    "accepted_by_id",
     "rectify_due_at",
     "interim_measures",
-    "photos_before",
-    "photos_after",
+    "submitted_at",
+    "rectified_by_id",
+    "closed_at",
 ]
 
 
-# The events `ledger_figures` reads: reports, comments and deadline changes stay behind.
-LEDGER_ACTIONS = [
-    Action.ACCEPT,
-    Action.DECLINE,
-    Action.SUBMIT,
-    Action.REJECT,
-    Action.VERIFY,
-    Action.ESCALATE,
-]
+# What the ledger needs of the events beyond the hazard's own columns: who declined or
+# verified (each happens once: it ends the loop) and how often it was sent back or escalated.
+# The hazard's columns, kept by the workflow in the step's transaction, give the rest:
+# accepted_at and accepted_by (its one acceptance), submitted_at and rectified_by (the last
+# submission), closed_at (the verification, or the decline).
+LEDGER_ACTIONS = [Action.DECLINE, Action.VERIFY, Action.REJECT, Action.ESCALATE]
 
 
 def ledger_rows(spec: Spec, now=None):
-    """Each hazard in the export as a dict of its figures; events fetched per chunk.
+    """Each hazard in the export as a dict of its figures, in the order reported.
 
-    Queries: one for the hazards (with their cell, category, assignee and photo counts) and
-    one per CHUNK hazards for their events. Both come as plain rows (named tuples), not
-    model instances: nothing per row but the values.
+    Queries: one for the hazards (with their cell, category and assignee; streamed, a
+    server-side cursor on PostgreSQL) and two per CHUNK hazards: their events counted per
+    action (with the actor), their photos counted per kind. All come as plain rows, not
+    model instances, and the counts as integers: no timestamp of an event is read.
     """
     now = now or timezone.now()
     hazards = (
         ledger_hazards(spec)
-        .annotate(
-            photos_before=_photo_count(PhotoKind.BEFORE),
-            photos_after=_photo_count(PhotoKind.AFTER),
-        )
         .order_by("reported_at", "id")
         .values_list(*LEDGER_FIELDS, named=True)
         .iterator(chunk_size=CHUNK)
     )
     while chunk := list(itertools.islice(hazards, CHUNK)):
-        steps = defaultdict(list)
-        for step in (
-            HazardEvent.objects.filter(
-                hazard_id__in=[hazard.pk for hazard in chunk], action__in=LEDGER_ACTIONS
-            )
-            .order_by("at", "id")
-            .values_list("hazard_id", "action", "actor_id", "at", named=True)
+        ids = [hazard.pk for hazard in chunk]
+        steps = defaultdict(dict)
+        for hazard_id, action, count, actor_id in (
+            HazardEvent.objects.filter(hazard_id__in=ids, action__in=LEDGER_ACTIONS)
+            .order_by()
+            .values_list("hazard_id", "action")
+            .annotate(n=Count("id"), actor=Max("actor_id"))
         ):
-            steps[step.hazard_id].append(step)
+            steps[hazard_id][action] = (count, actor_id)
+        photos = defaultdict(dict)
+        for hazard_id, kind, count in (
+            HazardPhoto.objects.filter(hazard_id__in=ids)
+            .order_by()
+            .values_list("hazard_id", "kind")
+            .annotate(n=Count("id"))
+        ):
+            photos[hazard_id][kind] = count
         for hazard in chunk:
-            yield ledger_figures(hazard, steps.pop(hazard.pk, []), now)
+            yield ledger_figures(hazard, steps.get(hazard.pk, {}), photos.get(hazard.pk, {}), now)
 
 
-def ledger_figures(hazard, steps, now) -> dict:
-    """The ledger's numbers for one hazard (a row of LEDGER_FIELDS), from the hazard and its
-    events (rows with their action, actor_id and at) only."""
-    first = {}
-    last = {}
-    counts = defaultdict(int)
-    for step in steps:
-        first.setdefault(step.action, step)
-        last[step.action] = step
-        counts[step.action] += 1
-    decided = first.get(Action.ACCEPT) or first.get(Action.DECLINE)
-    submitted = last.get(Action.SUBMIT)
-    closed = last.get(Action.VERIFY)
-    decided_at = decided.at if decided else None
+NO_STEP = (0, None)
+
+
+def ledger_figures(hazard, steps, photos, now) -> dict:
+    """The ledger's numbers for one hazard (a row of LEDGER_FIELDS), from the hazard, its
+    events ({action: (how many, an actor)}) and its photos ({kind: how many}) only."""
+    status = hazard.status
+    declined = status == Status.DECLINED
+    closed = status == Status.CLOSED
+    decided_at = hazard.closed_at if declined else hazard.accepted_at
     accept_late = (decided_at or now) > hazard.accept_due_at and (
-        decided_at is not None or hazard.status == Status.REPORTED
+        decided_at is not None or status == Status.REPORTED
     )
     rectify_late = False
-    if hazard.rectify_due_at is not None and hazard.status != Status.DECLINED:
-        finished = submitted.at if submitted and hazard.status != Status.RECTIFYING else None
+    if hazard.rectify_due_at is not None and not declined:
+        finished = hazard.submitted_at if status != Status.RECTIFYING else None
         rectify_late = (finished or now) > hazard.rectify_due_at
+    escalations = steps.get(Action.ESCALATE, NO_STEP)[0]
     return {
         "hazard": hazard,
-        "decided": decided,
-        "submitted": submitted,
-        "closed": closed,
-        "rejects": counts[Action.REJECT],
-        "escalations": counts[Action.ESCALATE],
-        "hours_to_accept": _hours(hazard.reported_at, hazard.accepted_at),
+        "decided_at": decided_at,
+        "decided_by": steps.get(Action.DECLINE, NO_STEP)[1] if declined else hazard.accepted_by_id,
         # Closing means verified; a declined report also gets a closed_at, but it was no hazard.
-        "hours_to_close": _hours(hazard.reported_at, closed.at) if closed else None,
+        "closed_at": hazard.closed_at if closed else None,
+        "closed_by": steps.get(Action.VERIFY, NO_STEP)[1] if closed else None,
+        "rejects": steps.get(Action.REJECT, NO_STEP)[0],
+        "escalations": escalations,
+        "hours_to_accept": _hours(hazard.reported_at, hazard.accepted_at),
+        "hours_to_close": _hours(hazard.reported_at, hazard.closed_at) if closed else None,
         "overdue": accept_late or rectify_late,
+        "photos_before": photos.get(PhotoKind.BEFORE, 0),
+        "photos_after": photos.get(PhotoKind.AFTER, 0),
     }
 
 
@@ -401,41 +392,45 @@ def ledger_write(spec: Spec, workbook) -> int:
     sheet = SheetWriter(workbook, _("Hazard ledger"), heading, ledger_columns())
     yes, no = _("Yes"), _("No")
     anonymous = _("Anonymous")
-    status_label = dict(Status.choices)
-    severity_label = dict(Hazard._meta.get_field("severity").choices)
+    status_label = {value: str(label) for value, label in Status.choices}
+    severity_label = {
+        value: str(label) for value, label in Hazard._meta.get_field("severity").choices
+    }
     who = Names(spec.user)
+    local = LocalMinutes()
+    append = sheet.append
     for number, row in enumerate(ledger_rows(spec), start=1):
         hazard = row["hazard"]
-        decided, submitted, closed = row["decided"], row["submitted"], row["closed"]
-        sheet.append(
+        submitted_at = hazard.submitted_at
+        append(
             [
                 number,
                 hazard.number,
-                _local(hazard.reported_at),
+                local(hazard.reported_at),
                 anonymous if hazard.is_anonymous else who(hazard.reporter_id),
                 f"{hazard.cell__code} {hazard.cell__name}",
                 hazard.spot,
                 hazard.category__name,
-                str(severity_label.get(hazard.severity, hazard.severity)),
+                severity_label.get(hazard.severity, hazard.severity),
                 hazard.description,
-                str(status_label.get(hazard.status, hazard.status)),
-                _local(decided.at) if decided else "",
-                who(decided.actor_id) if decided else "",
+                status_label.get(hazard.status, hazard.status),
+                local(row["decided_at"]),
+                who(row["decided_by"]),
                 hazard.assignee__name or "",
-                _local(hazard.rectify_due_at),
+                local(hazard.rectify_due_at),
                 hazard.interim_measures,
-                _local(submitted.at) if submitted else "",
-                who(submitted.actor_id) if submitted else "",
+                local(submitted_at),
+                who(hazard.rectified_by_id) if submitted_at else "",
                 row["rejects"],
-                _local(closed.at) if closed else "",
-                who(closed.actor_id) if closed else "",
+                local(row["closed_at"]),
+                who(row["closed_by"]),
                 row["hours_to_accept"],
                 row["hours_to_close"],
                 yes if row["overdue"] else no,
                 yes if row["escalations"] else no,
                 row["escalations"],
-                hazard.photos_before,
-                hazard.photos_after,
+                row["photos_before"],
+                row["photos_after"],
             ]
         )
     return sheet.rows

@@ -5,6 +5,7 @@ mode), so memory does not grow with the rows. Uploads are opened by `gridsafety.
 one guarded loader that every import uses.
 """
 
+import datetime
 from copy import copy
 from dataclasses import dataclass
 
@@ -31,6 +32,10 @@ class Column:
     label: str
     width: float
     group: str = ""  # columns with the same group share a merged upper header cell
+    number_format: str = ""  # the body cells' number format, e.g. DATE_TIME; "" the default
+
+
+DATE_TIME = "yyyy-mm-dd hh:mm"
 
 
 class SheetWriter:
@@ -99,14 +104,17 @@ class SheetWriter:
         at once, before taking the next; assigning a style to a cell hashes the style objects,
         and handing it a ready cell goes through a failed conversion of the value first. The
         sheet's rows are instead fed these cells with the new values set: one value check per
-        cell, nothing else created per cell.
+        cell, nothing else created per cell. A column with a number format (the dates) has a
+        style of its own, set here once.
         """
-        style = self._cell(None)._style
-        style_id = self.sheet.parent._cell_styles.add(style)
-        cells = [
-            _BodyCell(self.sheet, column, style, style_id)
-            for column in range(1, 1 + len(self.columns))
-        ]
+        cells = []
+        for index, column in enumerate(self.columns, start=1):
+            cell = self._cell(None)
+            if column.number_format:
+                cell.number_format = column.number_format
+            style = cell._style
+            style_id = self.sheet.parent._cell_styles.add(style)
+            cells.append(_BodyCell(self.sheet, index, style, style_id))
         self.sheet._values_to_row = self._body_row
         return cells
 
@@ -143,6 +151,31 @@ class _BodyCell(Cell):
 
 def new_workbook():
     return openpyxl.Workbook(write_only=True)
+
+
+# Values ---------------------------------------------------------------------------------
+
+EXCEL_EPOCH = datetime.datetime(1899, 12, 30)  # day 0 of Excel's (1900) date system
+MINUTE = datetime.timedelta(minutes=1)
+
+
+class LocalMinutes:
+    """Moments as Excel date-times: the local minute as a serial day number, None for none.
+
+    A number in a column formatted DATE_TIME is what Excel itself stores for a date and
+    time: it sorts, filters and computes as one, and is written as a plain number (the
+    number format is the column's, set once). The time zone is looked up once, not per
+    value; the seconds are dropped so that the value is the minute shown.
+    """
+
+    def __init__(self, tz=None):
+        self.tz = tz or timezone.get_current_timezone()
+
+    def __call__(self, moment):
+        if not moment:
+            return None
+        at = moment.astimezone(self.tz).replace(tzinfo=None)
+        return ((at - EXCEL_EPOCH) // MINUTE) / 1440
 
 
 # Reading -------------------------------------------------------------------------------

@@ -249,8 +249,10 @@ def test_ledger_figures(grid, ledger, client_for):
         ledger["declined"].number,
     ]
     done, late, declined = rows
+    # Times are real date cells (the local minute), formatted once per column.
+    at = datetime.datetime
     assert done[2:10] == [
-        "2026-11-02 09:00",
+        at(2026, 11, 2, 9, 0),
         "Teacher",
         "class1 Class1",
         "east stairs",
@@ -260,20 +262,45 @@ def test_ledger_figures(grid, ledger, client_for):
         "已销号",
     ]
     assert done[10:15] == [
-        "2026-11-02 09:30",
+        at(2026, 11, 2, 9, 30),
         "Principal",
         "Teacher",
-        "2026-11-09 09:30",
+        at(2026, 11, 9, 9, 30),
         "area closed off",
     ]
-    assert done[15:20] == ["2026-11-02 11:00", "Teacher", 0, "2026-11-02 12:00", "Manager"]
-    assert done[20:] == [0.5, 3, "否", "否", 0, 1, 1]
+    assert done[15:20] == [at(2026, 11, 2, 11, 0), "Teacher", 0, at(2026, 11, 2, 12, 0), "Manager"]
+    dated = [sheet.cell(row=4, column=c) for c in (3, 11, 14, 16, 19)]
+    assert all(c.is_date and c.number_format == "yyyy-mm-dd hh:mm" for c in dated)
+    assert all(c.border.bottom.style == "thin" for c in dated)
+    assert sheet.cell(row=4, column=2).number_format == "General"
     assert late[3] == "Guard" and late[9] == "待受理"
     assert late[10:15] == [None, None, None, None, None]
     assert late[20:] == [None, None, "是", "是", 1, 0, 0]
     assert declined[9] == "不予受理"
-    assert declined[10:12] == ["2026-11-02 11:00", "Principal"]
+    assert declined[10:12] == [at(2026, 11, 2, 11, 0), "Principal"]
     assert declined[20:] == [None, None, "否", "否", 0, 0, 0]
+
+
+def test_ledger_of_a_hazard_sent_back(grid, client_for):
+    """The last submission, who verified, and the send-backs and escalations counted."""
+    hazard = report(grid, photos=[clean_photo()])
+    accept(grid, hazard, now=T0 + H, rectify_due_at=T0 + 5 * H)
+    submit(grid, hazard, now=T0 + 2 * H)
+    workflow.hazard_reject(
+        hazard_id=hazard.pk, actor=grid.users["manager"], reason="Still missing", now=T0 + 3 * H
+    )
+    escalation_scan(now=T0 + 6 * H)  # rectify due at T0+5h: one level up
+    submit(grid, hazard, actor="teacher", now=T0 + 7 * H)
+    workflow.hazard_verify(hazard_id=hazard.pk, actor=grid.users["principal"], now=T0 + 8 * H)
+    hazard.refresh_from_db()
+    escalations = hazard.events.filter(action="escalate").count()
+    assert escalations >= 1
+    workbook, _ = ledger_rows(client_for(grid.users["principal"]))
+    (row,) = rows_of(workbook.active)
+    at = datetime.datetime
+    assert row[10:13] == [at(2026, 11, 2, 10, 0), "Principal", "Teacher"]
+    assert row[15:20] == [at(2026, 11, 2, 16, 0), "Teacher", 1, at(2026, 11, 2, 17, 0), "Principal"]
+    assert row[20:] == [1, 8, "是", "是", escalations, 1, 2]
 
 
 def test_ledger_scope_and_subtree(grid, ledger, client_for):
