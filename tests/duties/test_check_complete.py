@@ -69,7 +69,9 @@ def test_a_completion_is_final_and_a_correction_is_a_new_linked_record(grid, che
     run = CheckRun.objects.get(pk=opened["class1"].pk)
     assert run.done_at == at(MONDAY, 9)  # done when first completed
     with pytest.raises(ValidationError) as error:  # correcting the corrected record again
-        check_complete(answers=classroom_answers(checks), corrects=first, **kwargs)
+        check_complete(
+            answers=classroom_answers(checks), corrects=first, now=at(MONDAY, 11), **kwargs
+        )
     assert error.value.messages == [str(services.STALE_CORRECTION)]
     assert CheckRecord.objects.count() == 2
 
@@ -102,7 +104,7 @@ def test_a_problem_items_own_photos_go_with_its_hazard(grid, checks, opened):
         Answer(item=temp, number=20),
     ]
     record = check_complete(
-        run_id=opened["class1"].pk, actor=grid.users["teacher"], answers=answers
+        run_id=opened["class1"].pk, actor=grid.users["teacher"], answers=answers, now=at(MONDAY, 9)
     )
     hazard = record.answers.get(is_problem=True).hazard
     assert HazardPhoto.objects.filter(hazard=hazard).count() == 2
@@ -110,7 +112,7 @@ def test_a_problem_items_own_photos_go_with_its_hazard(grid, checks, opened):
 
 
 def test_a_correction_keeps_the_hazard_already_opened_for_the_item(grid, checks, opened):
-    kwargs = {"run_id": opened["class1"].pk, "actor": grid.users["teacher"]}
+    kwargs = {"run_id": opened["class1"].pk, "actor": grid.users["teacher"], "now": at(MONDAY, 9)}
     first = check_complete(answers=classroom_answers(checks, ok=False), **kwargs)
     second = check_complete(answers=classroom_answers(checks, ok=False), corrects=first, **kwargs)
     assert Hazard.objects.count() == 1
