@@ -185,12 +185,16 @@ class Summary:
             for s, n in sorted(c.ill.items())
             if n >= OUTBREAK_IN_A_CLASS
         ]
-        found += [
-            (None, Symptom(s).label, n)
-            for s, n in sorted(self.ill_today.items())
-            if n >= OUTBREAK_IN_THE_SCHOOL
-        ]
-        return found
+        return found + school_alerts(self.ill_today)
+
+
+def school_alerts(ill_today: Counter) -> list[tuple[None, str, int]]:
+    """(None, symptom label, students) for each symptom past the school-wide threshold."""
+    return [
+        (None, Symptom(s).label, n)
+        for s, n in sorted(ill_today.items())
+        if n >= OUTBREAK_IN_THE_SCHOOL
+    ]
 
 
 def summary(cells: list[GridCell], day: datetime.date) -> Summary:
@@ -259,12 +263,7 @@ class Panel:
             for _order, name, s, n in self.ill_by_class
             if n >= OUTBREAK_IN_A_CLASS
         ]
-        found += [
-            (None, Symptom(s).label, n)
-            for s, n in sorted(self.ill_today.items())
-            if n >= OUTBREAK_IN_THE_SCHOOL
-        ]
-        return found
+        return found + school_alerts(self.ill_today)
 
 
 def panel(class_ids: QuerySet, day: datetime.date) -> Panel | None:
