@@ -2,6 +2,7 @@ import os
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 from ..conftest import build_grid, require
 
@@ -60,3 +61,11 @@ def open_as(browser, live_server):
     yield open_page
     for context in contexts:
         context.close()
+
+
+def open_phone_menu(page):
+    """Open the navigation behind a phone's toggler and wait out Bootstrap's collapse: a
+    dropdown clicked while the menu is still sliding open does not open (a loaded machine
+    lost that race)."""
+    page.get_by_role("button", name="菜单").click()
+    expect(page.locator("#main-nav.show")).to_be_visible()

@@ -11,7 +11,7 @@ from duties.services import duty_library_seed
 
 from ..factories import PASSWORD
 from ..hazards.helpers import clean_photo, report
-from .conftest import DESKTOP, PHONE
+from .conftest import DESKTOP, PHONE, open_phone_menu
 
 pytestmark = pytest.mark.e2e
 
@@ -97,7 +97,7 @@ def test_the_main_pages_run_without_violations(e2e_grid, watched, live_server):
     page = watched("principal", PHONE)
     assert violations(page) == []
     # Bootstrap's collapse and dropdowns work under the policy.
-    page.get_by_role("button", name="菜单").click()
+    open_phone_menu(page)
     page.get_by_test_id("user-menu").click()
     expect(page.get_by_role("button", name="退出登录")).to_be_visible()
     assert violations(page) == []

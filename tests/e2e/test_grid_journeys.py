@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..factories import PASSWORD
-from .conftest import PHONE
+from .conftest import PHONE, open_phone_menu
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +23,7 @@ def test_teacher_on_a_phone_sees_only_their_cells(e2e_grid, open_as, live_server
     expect(page.get_by_text("我的网格")).to_be_visible()
 
     # The menu collapses behind the toggler on a phone.
-    page.get_by_role("button", name="菜单").click()
+    open_phone_menu(page)
     page.get_by_role("link", name="网格", exact=True).click()
     expect(page.get_by_test_id("grid-tree")).to_be_visible()
     assert shown_cells(page) == {"class1", "road"}
@@ -71,7 +71,7 @@ def test_admin_hands_a_class_to_another_teacher(e2e_grid, open_as):
 
 def test_language_switch_to_english(e2e_grid, open_as):
     page = open_as("guard", PASSWORD, PHONE)
-    page.get_by_role("button", name="菜单").click()
+    open_phone_menu(page)
     page.get_by_test_id("language-menu").click()
     page.get_by_role("button", name="English").click()
     expect(page.get_by_text("My cells")).to_be_visible()
