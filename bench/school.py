@@ -586,9 +586,34 @@ def _checks(writer, school, staff: Staff, days: int, now, rng):
         else:
             missed.append((pk, end))
     writer.insert(CheckRecord, records)
-    ops = connection.ops
+    missed = [
+        (
+            pk,
+            timezone.make_aware(datetime.datetime.combine(end + DAY, datetime.time(0, 15))),
+            end + DAY,
+        )
+        for pk, end in missed
+    ]
+    table = connection.ops.quote_name(CheckRun._meta.db_table)
     with connection.cursor() as cursor:
-        table = ops.quote_name(CheckRun._meta.db_table)
+        if connection.vendor == "postgresql":
+            # One statement per kind: per-row UPDATEs were a third of a school's checks.
+            done_ids, done_at, done_by = ([row[i] for row in done] for i in range(3))
+            cursor.execute(
+                f"UPDATE {table} AS run SET status = %s, done_at = v.t, done_by_id = v.u "
+                "FROM unnest(%s::bigint[], %s::timestamptz[], %s::bigint[]) AS v(i, t, u) "
+                "WHERE run.id = v.i",
+                [RunStatus.DONE.value, done_ids, done_at, done_by],
+            )
+            miss_ids, miss_at, miss_on = ([row[i] for row in missed] for i in range(3))
+            cursor.execute(
+                f"UPDATE {table} AS run SET status = %s, missed_at = v.t, missed_on = v.d "
+                "FROM unnest(%s::bigint[], %s::timestamptz[], %s::date[]) AS v(i, t, d) "
+                "WHERE run.id = v.i",
+                [RunStatus.MISSED.value, miss_ids, miss_at, miss_on],
+            )
+            return
+        ops = connection.ops
         cursor.executemany(
             f"UPDATE {table} SET status = %s, done_at = %s, done_by_id = %s WHERE id = %s",
             [
@@ -601,14 +626,10 @@ def _checks(writer, school, staff: Staff, days: int, now, rng):
             [
                 (
                     RunStatus.MISSED.value,
-                    ops.adapt_datetimefield_value(
-                        timezone.make_aware(
-                            datetime.datetime.combine(end + DAY, datetime.time(0, 15))
-                        )
-                    ),
-                    ops.adapt_datefield_value(end + DAY),
+                    ops.adapt_datetimefield_value(at),
+                    ops.adapt_datefield_value(on),
                     pk,
                 )
-                for pk, end in missed
+                for pk, at, on in missed
             ],
         )

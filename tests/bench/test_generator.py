@@ -1,5 +1,6 @@
 """The benchmark's school generator: realistic states, consistent with the workflow's rules."""
 
+import datetime
 from collections import Counter
 
 import pytest
@@ -44,6 +45,21 @@ def test_school_shape_and_states(generated):
     runs = Counter(CheckRun.objects.filter(cell__school=school).values_list("status", flat=True))
     assert runs[RunStatus.DONE] == CheckRecord.objects.filter(run__cell__school=school).count()
     assert runs[RunStatus.OPEN] > 0
+    # The runs' outcomes were written in bulk: each done run says when and by whom, each
+    # missed one the next day.
+    done = CheckRun.objects.filter(cell__school=school, status=RunStatus.DONE)
+    assert not done.filter(done_at__isnull=True).exists()
+    assert not done.filter(done_by__isnull=True).exists()
+    missed = list(
+        CheckRun.objects.filter(cell__school=school, status=RunStatus.MISSED).values_list(
+            "period_end", "missed_on", "missed_at"
+        )
+    )
+    assert missed
+    assert all(
+        on == end + datetime.timedelta(days=1) and timezone.localdate(at) == on
+        for end, on, at in missed
+    )
 
 
 def test_full_timeline_and_principal(generated):
