@@ -39,7 +39,8 @@ def on_duty_panel(user, period) -> dict | None:
     covered = set()
     if rows:
         covered = set(
-            access.covered_cells(user)
+            access.reach(user)
+            .cells()
             .filter(pk__in={row.cell_id for row in rows})
             .values_list("pk", flat=True)
         )
