@@ -24,10 +24,13 @@ def health_panel(user, period) -> dict | None:
 
 
 def checks_panel(user, period) -> dict | None:
-    """Today's recurring checks in the cells the viewer covers, and the misses found today."""
-    if not managed_runs(user).exists():
+    """Today's recurring checks in the cells the viewer covers, and the misses found today;
+    no panel for whoever covers no cell with a check. Today's figures come first: a check due
+    or missed today settles that, so only a viewer with neither asks whether any exists."""
+    today = checks.managed_today(user, period.today)
+    if not (today["due"] or today["missed_count"]) and not managed_runs(user).exists():
         return None
-    return {**checks.managed_today(user, period.today), "url": reverse("duties:today")}
+    return {**today, "url": reverse("duties:today")}
 
 
 def on_duty_panel(user, period) -> dict | None:
@@ -39,7 +42,8 @@ def on_duty_panel(user, period) -> dict | None:
     covered = set()
     if rows:
         covered = set(
-            access.covered_cells(user)
+            access.reach(user)
+            .cells()
             .filter(pk__in={row.cell_id for row in rows})
             .values_list("pk", flat=True)
         )

@@ -278,6 +278,27 @@ class Hazard(models.Model):
                 name="hazard_cell_closed",
                 condition=Q(status="closed"),
             ),
+            # The same two for whoever covers a whole school (`access.Reach`: a right on its
+            # level-1 cell), whose rows are found by their school column: the window in one
+            # range instead of a probe per cell. The closed one is a whole index with the
+            # status before the date, not a partial one: PostgreSQL drops a condition the
+            # index's predicate implies, so (school, closed_at) range scans need the status
+            # as a column to seek on, and SQLite then prefers it to (school, status,
+            # reported_at), where it would read every closed hazard of the school.
+            models.Index(
+                fields=[
+                    "school",
+                    "reported_at",
+                    "category",
+                    "accept_span",
+                    "close_span",
+                    "submitted_at",
+                    "resolved",
+                    "closed_in_time",
+                ],
+                name="hazard_school_window",
+            ),
+            models.Index(fields=["school", "status", "closed_at"], name="hazard_school_closed"),
         ]
 
     def __str__(self):

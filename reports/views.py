@@ -39,7 +39,7 @@ def _chart_labels() -> dict:
 @login_required
 def dashboard(request):
     """The state of everything the viewer covers, every number a link to its list."""
-    if not access.covered_cells(request.user).exists():
+    if not access.reach(request.user):
         raise Http404
     board = selectors.dashboard(request.user)
     panels = []
@@ -63,7 +63,7 @@ def dashboard(request):
 @login_required
 def scorecard(request):
     """Per cell or per person, for a period: the record the school is assessed on."""
-    if not access.covered_cells(request.user).exists():
+    if not access.reach(request.user):
         raise Http404
     # The form is always bound, to this month unless asked otherwise, so it shows the period.
     defaults = ScorecardForm.defaults()

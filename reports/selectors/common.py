@@ -33,5 +33,7 @@ def _queue_path(prefix: str, urlconf: str) -> str:
 
 
 def covered_hazards(user) -> QuerySet[Hazard]:
-    """The hazards of every cell the user covers: the dashboard's whole world."""
-    return Hazard.objects.filter(access.cell_filter(user, "cell"))
+    """The hazards of every cell the user covers: the dashboard's whole world. Found through
+    `access.reach`: a school leader's by the school column (the indexes that lead with it),
+    a lower manager's by their subtree's cells."""
+    return Hazard.objects.filter(access.reach(user).filter("cell", "school"))

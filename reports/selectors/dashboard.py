@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db import connections
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, Expression, F, IntegerField, Q, QuerySet
 from django.utils import timezone
 
 from grids import access
@@ -93,7 +93,8 @@ def dashboard(user, now: datetime.datetime | None = None) -> Dashboard:
     period = Period.at(now)
     hazards = covered_hazards(user)
     cells = list(
-        access.covered_cells(user)
+        access.reach(user)
+        .cells()
         .order_by("tree_id", "lft")
         .values("pk", "name", "depth", "tree_id", "lft", "rght", "parent_id")
     )
@@ -187,10 +188,14 @@ def dashboard(user, now: datetime.datetime | None = None) -> Dashboard:
 
 
 def _open_by_cell(hazards: QuerySet, now: datetime.datetime) -> dict[int, dict]:
-    """Open, overdue and escalated hazards per cell: one grouped query on (cell, status)."""
+    """Open, overdue and escalated hazards per cell: one grouped query on (cell, status).
+
+    Grouped on an expression of the cell, not the bare column: SQLite would otherwise walk
+    the cell index to save sorting a few hundred groups, reading every hazard of the table
+    instead of a school's open ones (school, status)."""
     rows = (
         hazards.filter(status__in=OPEN_STATUSES)
-        .values("cell")
+        .values(cell_pk=F("cell_id") + 0)
         .annotate(
             open=Count("pk"),
             overdue=Count("pk", filter=overdue_q(now)),
@@ -198,32 +203,58 @@ def _open_by_cell(hazards: QuerySet, now: datetime.datetime) -> dict[int, dict]:
         )
         .order_by()
     )
-    return {row["cell"]: row for row in rows}
+    return {row["cell_pk"]: row for row in rows}
 
 
-def _week_index(field: str, period: Period) -> Case:
+class WeekIndex(Expression):
+    """Which of the sorted week starts `bounds` a datetime column lies in (0 = the oldest),
+    -1 before the first: comparisons nested as a binary search (four per row for the
+    thirteen outcomes rather than up to thirteen in a row).
+
+    The same SQL as a tree of `Case(When(...))`, written out in one step: resolving and
+    compiling some thirty nested expressions cost Django more than the grouped scan of the
+    window cost SQLite."""
+
+    output_field = IntegerField()
+
+    def __init__(self, expression, bounds: list[datetime.datetime]):
+        super().__init__()
+        self.expression = expression
+        self.bounds = bounds
+
+    def get_source_expressions(self):
+        return [self.expression]
+
+    def set_source_expressions(self, exprs):
+        (self.expression,) = exprs
+
+    def as_sql(self, compiler, connection):
+        column, column_params = compiler.compile(self.expression)
+        field = self.expression.output_field
+        starts = [field.get_db_prep_value(bound, connection) for bound in self.bounds]
+
+        def search(lo: int, hi: int) -> tuple[str, list]:
+            """The week among lo-1 .. hi-1 for a value known to lie in
+            [bounds[lo-1], bounds[hi])."""
+            if lo == hi:
+                return "%s", [lo - 1]
+            mid = (lo + hi + 1) // 2
+            below, below_params = search(lo, mid - 1)
+            above, above_params = search(mid, hi)
+            sql = f"CASE WHEN {column} < %s THEN {below} ELSE {above} END"
+            return sql, [*column_params, starts[mid - 1], *below_params, *above_params]
+
+        return search(0, len(starts))
+
+
+def _week_index(field: str, period: Period) -> WeekIndex:
     """Which week of the window `field` falls in (0 = the oldest), -1 before it.
 
     Plain comparisons with the local Mondays' midnights, worked out here: no time zone
     conversion or date truncation per row, which SQLite would run as a Python function
-    for every hazard of the window. The comparisons nest as a binary search (four per row
-    for the thirteen outcomes rather than up to thirteen in a row).
+    for every hazard of the window.
     """
-    # bounds[n] starts week n; a value below bounds[0] is before the window (-1).
-    bounds = [local_midnight(w) for w in period.weeks]
-
-    def search(lo: int, hi: int):
-        """The week among lo-1 .. hi-1 for a value known to lie in [bounds[lo-1], bounds[hi])."""
-        if lo == hi:
-            return Value(lo - 1)
-        mid = (lo + hi + 1) // 2
-        return Case(
-            When(**{f"{field}__lt": bounds[mid - 1]}, then=search(lo, mid - 1)),
-            default=search(mid, hi),
-            output_field=IntegerField(),
-        )
-
-    return search(0, len(bounds))
+    return WeekIndex(F(field), [local_midnight(w) for w in period.weeks])
 
 
 def _cohort(cohort: QuerySet, period: Period) -> dict:
@@ -398,19 +429,19 @@ def _by_area(cells: list[dict], by_cell: dict[int, dict]) -> list[dict]:
 def _top_cells(cells: list[dict], by_cell: dict[int, dict]) -> list[dict]:
     names = {c["pk"]: c for c in cells}
     rows = sorted(
-        (r for r in by_cell.values() if r["cell"] in names),
-        key=lambda r: (-r["overdue"], -r["open"], names[r["cell"]]["lft"]),
+        (r for r in by_cell.values() if r["cell_pk"] in names),
+        key=lambda r: (-r["overdue"], -r["open"], names[r["cell_pk"]]["lft"]),
     )[:TOP_CELLS]
     return [
         {
-            "cell": names[r["cell"]],
-            "level": names[r["cell"]]["depth"] + 1,
+            "cell": names[r["cell_pk"]],
+            "level": names[r["cell_pk"]]["depth"] + 1,
             "open": r["open"],
             "overdue": r["overdue"],
             "escalated": r["escalated"],
-            "url": queue_url(in_cell=r["cell"]),
-            "overdue_url": queue_url(in_cell=r["cell"], overdue=True),
-            "escalated_url": queue_url(in_cell=r["cell"], escalated=True),
+            "url": queue_url(in_cell=r["cell_pk"]),
+            "overdue_url": queue_url(in_cell=r["cell_pk"], overdue=True),
+            "escalated_url": queue_url(in_cell=r["cell_pk"], escalated=True),
         }
         for r in rows
     ]

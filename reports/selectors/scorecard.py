@@ -162,7 +162,7 @@ def scorecard_rows(
     now = now or timezone.now()
     columns = scorecard_columns()
     cells = list(
-        access.covered_cells(user).order_by("tree_id", "lft").values("pk", "name", "code", "depth")
+        access.reach(user).cells().order_by("tree_id", "lft").values("pk", "name", "code", "depth")
     )
     if by == "person":
         entities = _people_rows(cells)

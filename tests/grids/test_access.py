@@ -211,6 +211,20 @@ def test_reach_covers_the_same_cells_as_covered_cells(grid, persona):
     assert set(rows) == set(Assignment.objects.filter(access.cell_filter(user, "cell")))
 
 
+def test_reach_is_read_once_per_user_object(grid, django_assert_num_queries):
+    """A request's user reads its rights once, however many panels ask; the next request
+    (another user object) reads them again, so a right taken away shows at once."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(pk=grid.users["manager"].pk)
+    with django_assert_num_queries(1):
+        first = access.reach(user)
+        assert access.reach(user) is first
+    assert first.subtrees
+    access.GridCellUserObjectPermission.objects.filter(user=user).delete()
+    assert not access.reach(get_user_model().objects.get(pk=user.pk))
+
+
 def test_reach_of_a_leader_is_the_school_and_of_a_manager_the_subtree(grid):
     assert access.reach(grid.users["principal"]).schools == {grid.school.pk}
     manager = access.reach(grid.users["manager"])
