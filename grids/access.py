@@ -126,10 +126,12 @@ def _cells_under(user, codename: str | tuple[str, ...]) -> QuerySet[GridCell]:
 
 def covered_cells(user) -> QuerySet[GridCell]:
     """Cells the user manages: every cell under a cell they hold `manage_cell` on, or are on
-    duty in today."""
+    duty in today. Built from the user's `reach` (rights read once per request user): plain
+    tree conditions, which plan and run in a fraction of the rights' range join on a county's
+    tables."""
     if not _is_real_user(user):
         return GridCell.objects.none()
-    return _cells_under(user, ACTING)
+    return reach(user).cells()
 
 
 def managed_cells(user) -> QuerySet[GridCell]:
@@ -143,13 +145,12 @@ def cell_filter(user, cell_path: str) -> Q:
     """A Q for another model's rows whose cell (at `cell_path`, e.g. "cell") the user covers.
 
     Hazards and checks use it: `Hazard.objects.filter(cell_filter(user, "cell"))`. The covered
-    cells are an uncorrelated subquery (the range join of `_covered_cell_ids`), evaluated
-    once, so the rows are found through their cell index rather than by testing the rights
-    of each row.
+    cells are an uncorrelated subquery on the cells' trees or ranges (`Reach.cells`), so the
+    rows are found through their cell index rather than by testing the rights of each row.
     """
     if not _is_real_user(user):
         return Q(pk__in=[])
-    return Q(**{f"{cell_path}__in": _covered_cell_ids(user, ACTING)})
+    return reach(user).cell_filter(cell_path)
 
 
 @dataclass(frozen=True)
