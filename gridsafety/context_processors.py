@@ -7,7 +7,7 @@ from django.db.models import Exists
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from duties.health.permissions import fillable_classes, overseen_classes
+from duties.health.permissions import class_cells, fillable_classes
 from duties.permissions import plannable_cells
 from grids import access
 from grids.models import Assignment, School, access_stamp_now
@@ -21,13 +21,14 @@ def _flags(user) -> dict:
 def _flags_and_stamp(user) -> tuple[dict, int | None]:
     """The navigation's flags and the access stamp they stand for, read in one statement."""
     person = access.person_of(user)
+    covered = access.covered_cells_alone(user)
     if person is None:
         # Bureau staff need not be anyone's grid person.
         found = (
             get_user_model()
             .objects.filter(pk=user.pk)
             .annotate(
-                covers=Exists(access.covered_cells(user)),
+                covers=Exists(covered),
                 bureau_staff=Exists(access.bureaus_for(user)),
                 administers=Exists(access.administered_schools(user)),
                 stamp=access_stamp_now(),
@@ -39,14 +40,14 @@ def _flags_and_stamp(user) -> tuple[dict, int | None]:
     found = (
         School.objects.filter(pk=person.school_id)
         .annotate(
-            covers=Exists(access.covered_cells(user)),
+            covers=Exists(covered),
             bureau_staff=Exists(access.bureaus_for(user)),
             administers=Exists(access.administered_schools(user)),
             school_admin=Exists(access.administered_schools(user).filter(pk=person.school_id)),
             leads=Exists(access.leading_rights(user, person.school_id)),
             assigned=Exists(Assignment.objects.current().filter(person=person)),
             teaches=Exists(fillable_classes(user)),
-            oversees=Exists(overseen_classes(user)),
+            oversees=Exists(class_cells().filter(pk__in=covered.values("pk"))),
             plans=Exists(plannable_cells(user).filter(school_id=person.school_id)),
             stamp=access_stamp_now(),
         )
