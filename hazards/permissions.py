@@ -23,6 +23,23 @@ def visible_hazards(user) -> QuerySet[Hazard]:
     )
 
 
+def with_reach(user, hazards: QuerySet[Hazard]) -> QuerySet[Hazard]:
+    """`hazards` with `in_reach`: whether the user covers the hazard's cell (for `can_view`)."""
+    return hazards.annotate(in_reach=access.covers_row(user, "cell"))
+
+
+def can_view(user, hazard: Hazard) -> bool:
+    """Whether `hazard` is among `visible_hazards(user)`, for a hazard read `with_reach` and
+    its assignee: the same three rights, tested on the one row."""
+    if not _active(user):
+        return False
+    return (
+        hazard.in_reach
+        or hazard.reporter_id == user.pk
+        or (hazard.assignee_id is not None and hazard.assignee.user_id == user.pk)
+    )
+
+
 def get_visible_hazard_or_404(user, pk) -> Hazard:
     """A hazard the user may see; one out of reach is a 404, the same as a missing one."""
     return access.get_in_reach_or_404(

@@ -182,6 +182,39 @@ def test_hazard_page_follows_the_grid(grid, hazards_everywhere, client_for, pers
         assert posted.status_code == 404
 
 
+@pytest.mark.parametrize("persona", [*sorted(SEES), "inactive teacher"])
+def test_the_hazard_page_tests_the_right_on_its_row_as_visible_hazards_does(
+    grid, hazards_everywhere, persona
+):
+    """The page reads its hazard by key and tests the user's right on that row: the same
+    answer as looking for it among `visible_hazards`, as reporter, assignee or manager."""
+    from django.http import Http404
+
+    from grids.access import OutOfReach
+    from hazards import permissions, selectors
+
+    accept(grid, hazards_everywhere["road"], actor="principal", assignee="villager")
+    user = grid.users["teacher" if persona == "inactive teacher" else persona]
+    if persona == "inactive teacher":
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    seen = set()
+    for hazard in Hazard.objects.all():
+        if permissions.visible_hazards(user).filter(pk=hazard.pk).exists():
+            assert selectors.hazard_page(user, hazard.pk) == hazard
+            seen.add(hazard.pk)
+        else:
+            with pytest.raises(OutOfReach):
+                selectors.hazard_page(user, hazard.pk)
+    expected = {hazards_everywhere[cell].pk for cell in SEES.get(persona, ())}
+    expected |= {hazards_everywhere["road"].pk} if persona == "villager" else set()
+    expected |= {hazards_everywhere["south"].pk} if persona == "outsider" else set()
+    assert seen == expected
+    with pytest.raises(Http404) as missing:
+        selectors.hazard_page(user, Hazard.objects.order_by("pk").last().pk + 1)
+    assert not isinstance(missing.value, OutOfReach)
+
+
 def test_photos_are_served_only_to_those_who_see_the_hazard(grid, client_for):
     hazard = report(grid, reporter="guard", cell="gate", photos=[_clean()])
     photo = HazardPhoto.objects.get(hazard=hazard)
@@ -412,3 +445,4 @@ def test_the_queue_reads_in_a_fixed_number_of_queries(
         client.get(base + query)  # the session renewed
         with django_assert_max_num_queries(10 + checks):
             assert client.get(base + query).status_code == 200
+
