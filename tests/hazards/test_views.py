@@ -446,3 +446,30 @@ def test_the_queue_reads_in_a_fixed_number_of_queries(
         with django_assert_max_num_queries(10 + checks):
             assert client.get(base + query).status_code == 200
 
+
+@pytest.mark.parametrize(
+    "model, field",
+    [
+        (Hazard, "status"),
+        (Hazard, "severity"),
+        (HazardEvent, "action"),
+        (HazardEvent, "from_status"),
+        (HazardEvent, "to_status"),
+        (HazardPhoto, "kind"),
+    ],
+)
+def test_the_pages_choice_labels_are_djangos(model, field):
+    """The hazard page's labels come from `choice_label`, not Django's `get_FOO_display`:
+    the same text in both languages, and the value itself when it is no choice."""
+    from django.utils import translation
+
+    choices = model._meta.get_field(field)
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            for value in [*(value for value, _label in choices.flatchoices), "", "bogus"]:
+                row = model(**{field: value})
+                ours = getattr(row, f"get_{field}_display")()
+                assert ours == model._get_FIELD_display(row, choices)
+                assert type(ours) is str
+    with translation.override("zh-hans"):
+        assert Hazard(status=Status.CLOSED).get_status_display() != "Closed"
