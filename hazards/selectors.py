@@ -4,7 +4,7 @@ import datetime
 import math
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +15,16 @@ from grids import access
 from grids.models import Assignment
 
 from . import permissions
-from .models import Action, Hazard, HazardEvent, Notification, Resolution, Severity, Status
+from .models import (
+    Action,
+    Hazard,
+    HazardEvent,
+    HazardPhoto,
+    Notification,
+    Resolution,
+    Severity,
+    Status,
+)
 
 LIST_ORDER = ("-reported_at", "-id")  # report order: the `hazard_reported_at` index walks it
 LIST_RELATED = ("cell", "category", "assignee")
@@ -304,12 +313,23 @@ def hazard_page(user, pk) -> Hazard:
 
 def timeline(hazard: Hazard) -> list[HazardEvent]:
     """The hazard's events in order, each with its actor's person and its photos as a list
-    (`photo_list`), in two queries."""
-    return list(
-        hazard.events.select_related("actor__grid_person").prefetch_related(
-            Prefetch("photos", to_attr="photo_list")
-        )
+    (`photo_list`), in one query: the events outer-joined to their photos, one row per photo
+    (or per event without one), the photos built from their columns as the ORM would."""
+    columns = [field.attname for field in HazardPhoto._meta.concrete_fields]
+    rows = (
+        hazard.events.select_related("actor__grid_person")
+        .annotate(**{f"photo_{name}": F(f"photos__{name}") for name in columns})
+        .order_by("at", "pk", "photos__uploaded_at", "photos__pk")
     )
+    events: list[HazardEvent] = []
+    for row in rows:
+        if not events or events[-1].pk != row.pk:
+            row.photo_list = []
+            events.append(row)
+        if row.photo_id is not None:
+            values = [getattr(row, f"photo_{name}") for name in columns]
+            events[-1].photo_list.append(HazardPhoto.from_db(rows.db, columns, values))
+    return events
 
 
 def unread_count(user) -> int:

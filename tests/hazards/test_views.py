@@ -284,6 +284,30 @@ def test_detail_queries_do_not_grow_with_the_timeline(
     assert len(response.context["events"]) == 10
 
 
+def test_the_timeline_reads_each_event_with_its_photos_in_one_query(
+    grid, django_assert_num_queries
+):
+    from hazards import selectors
+
+    from .helpers import clean_photo
+
+    hazard = report(grid, cell="class2", photos=[clean_photo(), clean_photo()])
+    accept(grid, hazard, actor="manager", assignee="teacher2")
+    submit(grid, hazard, actor="teacher2")
+    with django_assert_num_queries(1):
+        events = selectors.timeline(hazard)
+    expected = hazard.events.prefetch_related("photos")
+    assert [e.pk for e in events] == [e.pk for e in expected]
+    got = [
+        [(p.pk, p.kind, p.image.name, p.width, p.event_id) for p in e.photo_list] for e in events
+    ]
+    assert got == [
+        [(p.pk, p.kind, p.image.name, p.width, p.event_id) for p in e.photos.all()]
+        for e in expected
+    ]
+    assert [len(photos) for photos in got] == [2, 0, 1]  # report, accept, submit
+
+
 def test_queue_filters(grid, client_for):
     serious = report(grid, reporter="principal", cell="class1", severity="serious")
     report(grid, reporter="principal", cell="gate")
