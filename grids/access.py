@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import reduce
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from .models import (
@@ -152,24 +152,6 @@ def cell_filter(user, cell_path: str) -> Q:
     return Q(**{f"{cell_path}__in": _covered_cell_ids(user, ACTING)})
 
 
-def covers_row(user, cell_path: str) -> Exists | Value:
-    """`cell_filter` for one row at a time, as an expression to annotate it with: whether one
-    of the user's acting rights lies on the row's cell (at `cell_path`) or above it, in the
-    cell's school. A page about one row asks this instead of filtering with `cell_filter`,
-    whose subquery lists every covered cell (the whole school for its leader) and makes the
-    row's query slow to plan beside its joins; this one reads the user's rights alone."""
-    if not _is_real_user(user):
-        return Value(False)
-    return Exists(
-        _rights(user, ACTING).filter(
-            content_object__school_id=OuterRef(f"{cell_path}__school_id"),
-            content_object__tree_id=OuterRef(f"{cell_path}__tree_id"),
-            content_object__lft__lte=OuterRef(f"{cell_path}__lft"),
-            content_object__rght__gte=OuterRef(f"{cell_path}__rght"),
-        )
-    )
-
-
 @dataclass(frozen=True)
 class Reach:
     """The cells a user's acting rights cover, read once as the rights' own cells.
@@ -203,6 +185,14 @@ class Reach:
         if not self.schools:
             return below
         return whole | below
+
+    def covers(self, cell: GridCell) -> bool:
+        """Whether `cell` is among the covered cells: `filter` for the rows of one cell,
+        tested on the cell itself without a query."""
+        return cell.school_id in self.schools or any(
+            tree_id == cell.tree_id and lft <= cell.lft and cell.rght <= rght
+            for tree_id, lft, rght in self.subtrees
+        )
 
     def cells(self) -> QuerySet[GridCell]:
         """The covered cells (as `covered_cells`)."""

@@ -292,16 +292,14 @@ def queue(reach: access.Reach, filters: dict) -> QuerySet[Hazard]:
 
 def hazard_page(user, pk) -> Hazard:
     """The hazard of its page, if the user may see it, with what the page shows of it (the
-    reporter's name too), in one query.
+    reporter's name too).
 
     The hazard is read by its key and the user's right tested on that row
     (`permissions.can_view`), rather than looked for among every hazard the user may see:
-    the same answer, without the list of the cells they cover to build and run. Its joins
-    are only what the page shows: on PostgreSQL each one costs planning time on every view
-    (the school's hazard settings are read when the accept form needs them)."""
-    hazards = permissions.with_reach(user, Hazard.objects.all()).select_related(
-        "cell", "category", "assignee", "reporter__grid_person"
-    )
+    the same answer, without the list of the cells they cover to build, plan and run. Its
+    joins are only what the page shows: on PostgreSQL each one costs planning time on every
+    view (the school's hazard settings are read when the accept form needs them)."""
+    hazards = Hazard.objects.select_related("cell", "category", "assignee", "reporter__grid_person")
     try:
         hazard = hazards.get(pk=pk)
     except Hazard.DoesNotExist:
