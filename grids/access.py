@@ -196,6 +196,14 @@ class Reach:
             return below
         return whole | below
 
+    def covers(self, cell: GridCell) -> bool:
+        """Whether `cell` is among the covered cells: `filter` for the rows of one cell,
+        tested on the cell itself without a query."""
+        return cell.school_id in self.schools or any(
+            tree_id == cell.tree_id and lft <= cell.lft and cell.rght <= rght
+            for tree_id, lft, rght in self.subtrees
+        )
+
     def cells(self) -> QuerySet[GridCell]:
         """The covered cells (as `covered_cells`)."""
         return GridCell.objects.filter(

@@ -10,9 +10,20 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import GridCell, Person, School
+
+
+def choice_label(choices: type[models.Choices], value):
+    """What `get_FOO_display` gives for a field with these choices: the label of `value`, or
+    `value` itself when it is none of them. Django's own builds a dict of every label of the
+    field, translating each, on every call; the hazard page asks for three per event."""
+    try:
+        return force_str(choices(value).label)
+    except ValueError:
+        return force_str(value, strings_only=True)
 
 
 class Severity(models.TextChoices):
@@ -304,6 +315,12 @@ class Hazard(models.Model):
     def __str__(self):
         return f"{self.number} {self.category}"
 
+    def get_status_display(self):
+        return choice_label(Status, self.status)
+
+    def get_severity_display(self):
+        return choice_label(Severity, self.severity)
+
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
@@ -375,6 +392,15 @@ class HazardEvent(models.Model):
     def __str__(self):
         return f"{self.hazard_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
 
+    def get_action_display(self):
+        return choice_label(Action, self.action)
+
+    def get_from_status_display(self):
+        return choice_label(Status, self.from_status)
+
+    def get_to_status_display(self):
+        return choice_label(Status, self.to_status)
+
 
 def photo_path(instance, filename):
     # Random names: nothing about the uploader, the place or the original file leaks.
@@ -407,6 +433,9 @@ class HazardPhoto(models.Model):
 
     def __str__(self):
         return self.image.name
+
+    def get_kind_display(self):
+        return choice_label(PhotoKind, self.kind)
 
 
 class Escalation(models.Model):

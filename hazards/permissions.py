@@ -23,6 +23,19 @@ def visible_hazards(user) -> QuerySet[Hazard]:
     )
 
 
+def can_view(user, hazard: Hazard) -> bool:
+    """Whether `hazard` is among `visible_hazards(user)`, tested on the hazard as read (with
+    its cell and assignee): as its reporter or assignee without a query, else by the cells
+    the user covers (`access.reach`, one small query of their rights)."""
+    if not _active(user):
+        return False
+    if hazard.reporter_id == user.pk:
+        return True
+    if hazard.assignee_id is not None and hazard.assignee.user_id == user.pk:
+        return True
+    return access.reach(user).covers(hazard.cell)
+
+
 def get_visible_hazard_or_404(user, pk) -> Hazard:
     """A hazard the user may see; one out of reach is a 404, the same as a missing one."""
     return access.get_in_reach_or_404(

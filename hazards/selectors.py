@@ -5,6 +5,7 @@ import math
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -14,7 +15,16 @@ from grids import access
 from grids.models import Assignment
 
 from . import permissions
-from .models import Action, Hazard, HazardEvent, Notification, Resolution, Severity, Status
+from .models import (
+    Action,
+    Hazard,
+    HazardEvent,
+    HazardPhoto,
+    Notification,
+    Resolution,
+    Severity,
+    Status,
+)
 
 LIST_ORDER = ("-reported_at", "-id")  # report order: the `hazard_reported_at` index walks it
 LIST_RELATED = ("cell", "category", "assignee")
@@ -282,23 +292,42 @@ def queue(reach: access.Reach, filters: dict) -> QuerySet[Hazard]:
 
 def hazard_page(user, pk) -> Hazard:
     """The hazard of its page, if the user may see it, with what the page shows of it (the
-    reporter's name too) and the school's hazard settings (the accept form's default
-    deadline) in one query."""
-    return access.get_in_reach_or_404(
-        permissions.visible_hazards(user).select_related(
-            "cell",
-            "school__hazard_settings",
-            "category",
-            "assignee",
-            "reporter__grid_person",
-            "rectified_by",
-        ),
-        pk=pk,
+    reporter's name too).
+
+    The hazard is read by its key and the user's right tested on that row
+    (`permissions.can_view`), rather than looked for among every hazard the user may see:
+    the same answer, without the list of the cells they cover to build, plan and run. Its
+    joins are only what the page shows: on PostgreSQL each one costs planning time on every
+    view (the school's hazard settings are read when the accept form needs them)."""
+    hazards = Hazard.objects.select_related("cell", "category", "assignee", "reporter__grid_person")
+    try:
+        hazard = hazards.get(pk=pk)
+    except Hazard.DoesNotExist:
+        raise Http404 from None
+    if not permissions.can_view(user, hazard):
+        raise access.OutOfReach(f"{Hazard._meta.label} pk={pk}")
+    return hazard
+
+
+def timeline(hazard: Hazard) -> list[HazardEvent]:
+    """The hazard's events in order, each with its actor's person and its photos as a list
+    (`photo_list`), in one query: the events outer-joined to their photos, one row per photo
+    (or per event without one), the photos built from their columns as the ORM would."""
+    columns = [field.attname for field in HazardPhoto._meta.concrete_fields]
+    rows = (
+        hazard.events.select_related("actor__grid_person")
+        .annotate(**{f"photo_{name}": F(f"photos__{name}") for name in columns})
+        .order_by("at", "pk", "photos__uploaded_at", "photos__pk")
     )
-
-
-def timeline(hazard: Hazard) -> QuerySet[HazardEvent]:
-    return hazard.events.select_related("actor__grid_person").prefetch_related("photos")
+    events: list[HazardEvent] = []
+    for row in rows:
+        if not events or events[-1].pk != row.pk:
+            row.photo_list = []
+            events.append(row)
+        if row.photo_id is not None:
+            values = [getattr(row, f"photo_{name}") for name in columns]
+            events[-1].photo_list.append(HazardPhoto.from_db(rows.db, columns, values))
+    return events
 
 
 def unread_count(user) -> int:

@@ -31,7 +31,7 @@ from .forms import (
     SubmitForm,
     VerifyForm,
 )
-from .models import Action, HazardPhoto, HazardSettings, Notification
+from .models import Action, HazardPhoto, Notification
 
 PAGE_SIZE = 20
 LIST_REACH = 1000  # rows a list counts past the start of its page before saying "more than"
@@ -148,10 +148,7 @@ def _action_forms(request, hazard, bound=None):
             continue
         form_class, extra = ACTIONS[action][0], {}
         if action == Action.ACCEPT:
-            try:  # read with the hazard (selectors.hazard_page)
-                settings = hazard.school.hazard_settings
-            except HazardSettings.DoesNotExist:
-                settings = settings_for(hazard.school_id)
+            settings = settings_for(hazard.school_id)
             clock = Clock.for_school(hazard.school_id, settings)
             extra["default_due"] = clock.add(
                 timezone.now(), settings.hours("rectify", hazard.severity)
@@ -172,13 +169,13 @@ def detail(request, pk, bound=None):
         Notification.objects.filter(
             recipient=request.user, hazard=hazard, read_at__isnull=True
         ).update(read_at=timezone.now())
-    events = list(selectors.timeline(hazard))
+    events = selectors.timeline(hazard)
     forms = _action_forms(request, hazard, bound)
     context = {
         "hazard": hazard,
         "events": events,
-        "before": [p for e in events for p in e.photos.all() if p.kind == "before"],
-        "after": [p for e in events for p in e.photos.all() if p.kind == "after"],
+        "before": [p for e in events for p in e.photo_list if p.kind == "before"],
+        "after": [p for e in events for p in e.photo_list if p.kind == "after"],
         "forms": forms,
         "open_action": bound[0] if bound else next(iter(forms), None),
         "inbox_unread": unread["total"] - unread["here"],

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from grids import access
+from grids.models import GridCell
 
 NORTH = {"root", "teaching", "class1", "class2", "canteen", "gate", "road"}
 SOUTH = {"south_root", "south_class"}
@@ -209,6 +210,8 @@ def test_reach_covers_the_same_cells_as_covered_cells(grid, persona):
     assert set(reach.cells()) == set(access.covered_cells(user))
     rows = Assignment.objects.filter(reach.filter("cell", "cell__school"))
     assert set(rows) == set(Assignment.objects.filter(access.cell_filter(user, "cell")))
+    every = GridCell.objects.all()
+    assert {cell for cell in every if reach.covers(cell)} == set(access.covered_cells(user))
 
 
 def test_reach_is_read_once_per_user_object(grid, django_assert_num_queries):

@@ -182,6 +182,39 @@ def test_hazard_page_follows_the_grid(grid, hazards_everywhere, client_for, pers
         assert posted.status_code == 404
 
 
+@pytest.mark.parametrize("persona", [*sorted(SEES), "inactive teacher"])
+def test_the_hazard_page_tests_the_right_on_its_row_as_visible_hazards_does(
+    grid, hazards_everywhere, persona
+):
+    """The page reads its hazard by key and tests the user's right on that row: the same
+    answer as looking for it among `visible_hazards`, as reporter, assignee or manager."""
+    from django.http import Http404
+
+    from grids.access import OutOfReach
+    from hazards import permissions, selectors
+
+    accept(grid, hazards_everywhere["road"], actor="principal", assignee="villager")
+    user = grid.users["teacher" if persona == "inactive teacher" else persona]
+    if persona == "inactive teacher":
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    seen = set()
+    for hazard in Hazard.objects.all():
+        if permissions.visible_hazards(user).filter(pk=hazard.pk).exists():
+            assert selectors.hazard_page(user, hazard.pk) == hazard
+            seen.add(hazard.pk)
+        else:
+            with pytest.raises(OutOfReach):
+                selectors.hazard_page(user, hazard.pk)
+    expected = {hazards_everywhere[cell].pk for cell in SEES.get(persona, ())}
+    expected |= {hazards_everywhere["road"].pk} if persona == "villager" else set()
+    expected |= {hazards_everywhere["south"].pk} if persona == "outsider" else set()
+    assert seen == expected
+    with pytest.raises(Http404) as missing:
+        selectors.hazard_page(user, Hazard.objects.order_by("pk").last().pk + 1)
+    assert not isinstance(missing.value, OutOfReach)
+
+
 def test_photos_are_served_only_to_those_who_see_the_hazard(grid, client_for):
     hazard = report(grid, reporter="guard", cell="gate", photos=[_clean()])
     photo = HazardPhoto.objects.get(hazard=hazard)
@@ -249,6 +282,30 @@ def test_detail_queries_do_not_grow_with_the_timeline(
     with django_assert_max_num_queries(len(few)):
         response = client.get(url)
     assert len(response.context["events"]) == 10
+
+
+def test_the_timeline_reads_each_event_with_its_photos_in_one_query(
+    grid, django_assert_num_queries
+):
+    from hazards import selectors
+
+    from .helpers import clean_photo
+
+    hazard = report(grid, cell="class2", photos=[clean_photo(), clean_photo()])
+    accept(grid, hazard, actor="manager", assignee="teacher2")
+    submit(grid, hazard, actor="teacher2")
+    with django_assert_num_queries(1):
+        events = selectors.timeline(hazard)
+    expected = hazard.events.prefetch_related("photos")
+    assert [e.pk for e in events] == [e.pk for e in expected]
+    got = [
+        [(p.pk, p.kind, p.image.name, p.width, p.event_id) for p in e.photo_list] for e in events
+    ]
+    assert got == [
+        [(p.pk, p.kind, p.image.name, p.width, p.event_id) for p in e.photos.all()]
+        for e in expected
+    ]
+    assert [len(photos) for photos in got] == [2, 0, 1]  # report, accept, submit
 
 
 def test_queue_filters(grid, client_for):
@@ -412,3 +469,31 @@ def test_the_queue_reads_in_a_fixed_number_of_queries(
         client.get(base + query)  # the session renewed
         with django_assert_max_num_queries(10 + checks):
             assert client.get(base + query).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "model, field",
+    [
+        (Hazard, "status"),
+        (Hazard, "severity"),
+        (HazardEvent, "action"),
+        (HazardEvent, "from_status"),
+        (HazardEvent, "to_status"),
+        (HazardPhoto, "kind"),
+    ],
+)
+def test_the_pages_choice_labels_are_djangos(model, field):
+    """The hazard page's labels come from `choice_label`, not Django's `get_FOO_display`:
+    the same text in both languages, and the value itself when it is no choice."""
+    from django.utils import translation
+
+    choices = model._meta.get_field(field)
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            for value in [*(value for value, _label in choices.flatchoices), "", "bogus"]:
+                row = model(**{field: value})
+                ours = getattr(row, f"get_{field}_display")()
+                assert ours == model._get_FIELD_display(row, choices)
+                assert type(ours) is str
+    with translation.override("zh-hans"):
+        assert Hazard(status=Status.CLOSED).get_status_display() != "Closed"
