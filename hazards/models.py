@@ -41,6 +41,17 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = [Status.REPORTED, Status.RECTIFYING, Status.VERIFYING]
+# What the reports count of a hazard in their window, after the column the window is taken
+# by (its cell or its school): the window is then read from the index alone.
+WINDOW_COLUMNS = [
+    "reported_at",
+    "category",
+    "accept_span",
+    "close_span",
+    "submitted_at",
+    "resolved",
+    "closed_in_time",
+]
 
 
 class Resolution(models.TextChoices):
@@ -272,16 +283,7 @@ class Hazard(models.Model):
             # a range rather than its whole history, and every column the dashboard counts
             # (the facts included) so the window is read from the index alone.
             models.Index(
-                fields=[
-                    "cell",
-                    "reported_at",
-                    "category",
-                    "accept_span",
-                    "close_span",
-                    "submitted_at",
-                    "resolved",
-                    "closed_in_time",
-                ],
+                fields=["cell", *WINDOW_COLUMNS],
                 name="hazard_cell_window",
             ),
             models.Index(
@@ -297,16 +299,7 @@ class Hazard(models.Model):
             # as a column to seek on, and SQLite then prefers it to (school, status,
             # reported_at), where it would read every closed hazard of the school.
             models.Index(
-                fields=[
-                    "school",
-                    "reported_at",
-                    "category",
-                    "accept_span",
-                    "close_span",
-                    "submitted_at",
-                    "resolved",
-                    "closed_in_time",
-                ],
+                fields=["school", *WINDOW_COLUMNS],
                 name="hazard_school_window",
             ),
             models.Index(fields=["school", "status", "closed_at"], name="hazard_school_closed"),
