@@ -1,6 +1,6 @@
 """Who fills and who sees a class's health check, built on `grids.access`."""
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from grids import access
 from grids.models import GridCell
@@ -37,7 +37,9 @@ def overseen_class_ids(user) -> QuerySet:
     """The ids of `overseen_classes(user)` as a subquery (column `cell_id`): the classes'
     posts in the cells the user covers, without reading a row per class."""
     return (
-        CellPost.objects.filter(post__code=CLASS_POST)
-        .filter(access.reach(user).cell_filter("cell"))
+        # The post of the cell's own school: on a county's tables the planner then reads the
+        # one class post of each school, not every school's classes.
+        CellPost.objects.filter(post__code=CLASS_POST, post__school=F("cell__school"))
+        .filter(access.reach(user).filter("cell", "cell__school"))
         .values("cell_id")
     )
