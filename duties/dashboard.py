@@ -42,8 +42,7 @@ def on_duty_panel(user, period) -> dict | None:
     covered = set()
     if rows:
         covered = set(
-            access.reach(user)
-            .cells()
+            access.covered_cells(user)
             .filter(pk__in={row.cell_id for row in rows})
             .values_list("pk", flat=True)
         )

@@ -23,7 +23,7 @@ def managed_runs(user) -> QuerySet[CheckRun]:
     person = access.person_of(user)
     if person is None:
         return CheckRun.objects.none()
-    covered = access.reach(user).cells().filter(school_id=person.school_id)
+    covered = access.covered_cells(user).filter(school_id=person.school_id)
     return CheckRun.objects.filter(cell__in=covered.values("pk"))
 
 
