@@ -211,9 +211,9 @@ def test_the_leader_summary_adds_up(classes, client_for, travel, persona):
     assert [(a.student, a.check_record.date) for a in summary.unresolved] == [("Wang", MONDAY)]
 
 
-def test_the_school_threshold_flags_a_day(classes, client_for, travel):
-    grid = classes
-    summary_fixture(grid)
+def fever_in_class2(grid):
+    """Five more with fever on Wednesday, in class2: six in the school (with the fixture's),
+    and class2 past the class threshold."""
     record(
         grid,
         cell="class2",
@@ -221,6 +221,12 @@ def test_the_school_threshold_flags_a_day(classes, client_for, travel):
         rows=[(n, "illness", "fever") for n in "ABCDE"],
         actor=grid.users["teacher2"],
     )
+
+
+def test_the_school_threshold_flags_a_day(classes, client_for, travel):
+    grid = classes
+    summary_fixture(grid)
+    fever_in_class2(grid)
     travel(WEDNESDAY, 14)
     response = client_for(grid.users["principal"]).get(reverse("duties:health_summary"))
     summary = response.context["summary"]
@@ -433,14 +439,8 @@ def test_the_dashboard_panel_counts_what_the_summary_shows(
     """The dashboard's panel counts in SQL what the summary builds class by class."""
     grid = classes
     summary_fixture(grid)
-    if outbreak:  # six with fever in the school, and class2 past the class threshold
-        record(
-            grid,
-            cell="class2",
-            day=WEDNESDAY,
-            rows=[(n, "illness", "fever") for n in "ABCDE"],
-            actor=grid.users["teacher2"],
-        )
+    if outbreak:
+        fever_in_class2(grid)
     travel(WEDNESDAY, 14)
     panel, summary = _panel_and_summary(grid, client_for, persona)
     assert _figures(panel, panel.total) == _figures(summary, len(summary.classes))
